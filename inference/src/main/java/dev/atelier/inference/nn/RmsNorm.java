@@ -27,7 +27,7 @@ public final class RmsNorm {
         DataType in = x.getDataType();
         NDArray xf = in == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
         NDArray variance = xf.square().mean(new int[] {-1}, true);
-        NDArray normed = xf.mul(variance.add(eps).rsqrt());
+        NDArray normed = xf.div(variance.add(eps).sqrt());
         if (weight == null) {
             return normed.toType(in, false);
         }

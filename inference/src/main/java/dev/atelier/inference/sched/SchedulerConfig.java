@@ -95,6 +95,15 @@ public record SchedulerConfig(int numTrainTimesteps, double shift, boolean useDy
         return !Double.isNaN(shiftTerminal) && shiftTerminal != 0;
     }
 
+    /**
+     * The config a run uses for a preset/request shift: {@code null} keeps the model's schedule; a value {@code s} gives
+     * the Lightning configuration diffusers documents (dynamic exponential shift with base = max = ln s, so mu = ln s
+     * whatever the image size, and no terminal stretch), which equals a static shift by {@code s}.
+     */
+    public SchedulerConfig forShift(Double fixedShift) {
+        return fixedShift == null ? this : withFixedMu(Math.log(fixedShift));
+    }
+
     /** This config with a fixed resolution-independent shift (Lightning: base = max = ln 3 gives mu = ln 3). */
     public SchedulerConfig withFixedMu(double mu) {
         return new SchedulerConfig(numTrainTimesteps, shift, true, mu, mu, baseImageSeqLen, maxImageSeqLen, invertSigmas,

@@ -28,6 +28,17 @@ public final class FlowMatchEulerScheduler {
         this.config = config;
     }
 
+    /**
+     * The schedule of one pipeline run, as the Qwen-Image pipelines build it: the model's scheduler config (with the
+     * request's fixed shift applied, see {@link SchedulerConfig#forShift}), sigmas {@code linspace(1, 1/steps, steps)},
+     * mu from the packed image token count ({@code (h/16) * (w/16)} for an h x w image).
+     */
+    public static FlowMatchEulerScheduler forRun(SchedulerConfig modelConfig, Double fixedShift, int steps, long imageSeqLen) {
+        FlowMatchEulerScheduler s = new FlowMatchEulerScheduler(modelConfig.forShift(fixedShift));
+        s.setTimesteps(pipelineSigmas(steps), s.mu(imageSeqLen));
+        return s;
+    }
+
     public SchedulerConfig config() {
         return config;
     }

@@ -39,6 +39,10 @@ class FlowMatchEulerSchedulerTest {
         assertArrayEquals(stat.sigmas(), dyn.sigmas(), 1e-6f);
         assertEquals(0f, dyn.sigmas()[4]);
         assertEquals(0.9f, dyn.sigmas()[1], 1e-6f);
+        FlowMatchEulerScheduler run = FlowMatchEulerScheduler.forRun(SchedulerConfig.qwenImage(), 3.0, 4, 1024);
+        assertArrayEquals(dyn.sigmas(), run.sigmas());
+        FlowMatchEulerScheduler model = FlowMatchEulerScheduler.forRun(SchedulerConfig.qwenImage(), null, 4, 256);
+        assertEquals(0.02f, model.sigmas()[3], 1e-6f); // shift_terminal kept without a fixed shift
     }
 
     @Test

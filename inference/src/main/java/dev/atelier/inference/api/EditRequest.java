@@ -1,5 +1,6 @@
 package dev.atelier.inference.api;
 
+import dev.atelier.inference.pipeline.Dimensions;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
@@ -81,15 +82,10 @@ public record EditRequest(Path model, RgbImage source, MaskImage mask, List<RgbI
         return switch (size.mode()) {
             case MATCH_SOURCE -> new int[] {source.width(), source.height()};
             case EXACT -> new int[] {size.width(), size.height()};
-            case MODEL_AREA -> areaSize((long) size.width() * size.height(), source.aspect());
+            case MODEL_AREA -> {
+                Dimensions.Size d = Dimensions.calculateDimensions((double) size.width() * size.height(), source.aspect());
+                yield new int[] {d.width(), d.height()};
+            }
         };
-    }
-
-    /** The pipelines' {@code calculate_dimensions}: about {@code area} pixels at {@code aspect}, sides rounded to 32. */
-    static int[] areaSize(long area, double aspect) {
-        double w = Math.sqrt(area * aspect);
-        double h = w / aspect;
-        // Python round(): half to even
-        return new int[] {(int) Math.rint(w / 32) * 32, (int) Math.rint(h / 32) * 32};
     }
 }

@@ -62,6 +62,54 @@ public final class SchedulerParityCheck implements ParityCheck {
         if (root.has("euler_walk")) {
             out.addAll(eulerWalk(root.path("euler_walk"), configs, manager));
         }
+        for (String pipeline : PIPELINES) {
+            Path sidecar = fixture.dir().resolve("reference").resolve(pipeline + ".json");
+            if (Files.isRegularFile(sidecar)) {
+                out.addAll(pipelineSchedule(fixture, pipeline, Fixture.readJson(sidecar)));
+            }
+        }
+        return out;
+    }
+
+    /** Pipeline references whose recorded timesteps the schedule must reproduce. */
+    static final List<String> PIPELINES = List.of("pipeline_edit", "pipeline_t2i", "pipeline_inpaint", "pipeline_inpaint_t2i");
+
+    /**
+     * The timesteps a pipeline run recorded, rebuilt from its model's scheduler_config.json, its step count, its image
+     * size (mu from the packed token count) and, for inpaint, its strength ({@code get_timesteps}). Runs record
+     * {@code t / 1000} per transformer call (twice per step with true CFG); inpaint runs record {@code t}.
+     */
+    private static List<ParityResult> pipelineSchedule(Fixture fixture, String name, JsonNode info) {
+        List<ParityResult> out = new ArrayList<>();
+        Path cfgFile = fixture.dir().resolve(info.path("model_dir").asText()).resolve("scheduler").resolve("scheduler_config.json");
+        if (!Files.isRegularFile(cfgFile)) {
+            return List.of(ParityResult.failed("scheduler." + name + " (no " + cfgFile + ")"));
+        }
+        int steps = info.path("num_inference_steps").asInt();
+        int w = info.has("output_wh") ? info.path("output_wh").get(0).asInt() : info.path("width").asInt();
+        int h = info.has("output_wh") ? info.path("output_wh").get(1).asInt() : info.path("height").asInt();
+        long seqLen = (long) (h / 16) * (w / 16);
+        FlowMatchEulerScheduler s = FlowMatchEulerScheduler.forRun(SchedulerConfig.read(cfgFile), null, steps, seqLen);
+        if (info.has("strength")) {
+            float[] ts = s.getTimesteps(info.path("strength").asDouble()).timesteps();
+            out.add(Parity.exact("scheduler." + name + ".step_count", new long[] {ts.length},
+                    new long[] {info.path("timesteps").size()}));
+            out.add(Parity.compare("scheduler." + name + ".timesteps", widen(ts), doubles(info.path("timesteps")),
+                    Tolerance.SCHEDULER));
+            return out;
+        }
+        float[] ts = s.timesteps();
+        for (var run : (Iterable<java.util.Map.Entry<String, JsonNode>>) info.path("runs")::fields) {
+            JsonNode calls = run.getValue().path("timesteps");
+            int perStep = Math.max(1, calls.size() / Math.max(1, ts.length));
+            double[] actual = new double[calls.size()];
+            for (int i = 0; i < actual.length; i++) {
+                actual[i] = ts[i / perStep] / 1000f; // the pipeline passes timestep / 1000 in float32
+            }
+            String id = "scheduler." + name + "." + run.getKey();
+            out.add(Parity.exact(id + ".step_count", new long[] {(long) ts.length * perStep}, new long[] {calls.size()}));
+            out.add(Parity.compare(id + ".timesteps", actual, doubles(calls), Tolerance.SCHEDULER));
+        }
         return out;
     }
 

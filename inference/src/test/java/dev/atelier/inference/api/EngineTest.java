@@ -105,6 +105,20 @@ class EngineTest {
     }
 
     @Test
+    void cancelDuringLoadEndsBeforeAnyStep() throws Exception {
+        try (FakeEngine fake = new FakeEngine(FakeEngine.Script.done().withStageDelay(Duration.ofMillis(200)))) {
+            Recorder rec = new Recorder();
+            JobHandle h = fake.run(EDIT, rec);
+            while (rec.events.isEmpty()) {
+                Thread.sleep(2);
+            }
+            h.cancel();
+            assertTrue(assertInstanceOf(EngineEvent.Failed.class, h.outcome().get(10, TimeUnit.SECONDS)).cancelled());
+            assertTrue(rec.events.stream().noneMatch(EngineEvent.Step.class::isInstance));
+        }
+    }
+
+    @Test
     void cancelBeforeStartEndsWithoutRunning() throws Exception {
         try (FakeEngine fake = new FakeEngine(FakeEngine.Script.done().stepByStep())) {
             JobHandle blocker = fake.run(EDIT, EngineListener.NONE);

@@ -47,18 +47,25 @@ public final class FakeEngine implements Engine {
      * @param previewSide side of the square synthetic preview (0: no previews)
      * @param failure    null: end with Done; else end with this failure after the steps
      * @param failAfter  steps run before the failure (-1: all)
+     * @param memory     snapshot emitted after the stages (null: none)
+     * @param stageDelay sleep after each stage event (to test cancelling while "loading")
      */
     public record Script(List<String> stages, int steps, Duration stepDelay, boolean manual, int previewSide,
-            EngineEvent.Failed failure, int failAfter, MemorySnapshot memory) {
+            EngineEvent.Failed failure, int failAfter, MemorySnapshot memory, Duration stageDelay) {
         public Script {
             stages = List.copyOf(stages);
             stepDelay = stepDelay == null ? Duration.ZERO : stepDelay;
+            stageDelay = stageDelay == null ? Duration.ZERO : stageDelay;
+        }
+
+        public Script withStageDelay(Duration d) {
+            return new Script(stages, steps, stepDelay, manual, previewSide, failure, failAfter, memory, d);
         }
 
         public static Script done() {
             return new Script(List.of(EngineEvent.Stage.LOAD, EngineEvent.Stage.ENCODE_PROMPT, EngineEvent.Stage.DENOISE),
                     0, Duration.ZERO, false, 32, null, -1, new MemorySnapshot(0, 0, 1L << 30, 0,
-                            Map.of("transformer", 1L << 29, "text_encoder", 1L << 28, "vae", 1L << 27), true));
+                            Map.of("transformer", 1L << 29, "text_encoder", 1L << 28, "vae", 1L << 27), true), Duration.ZERO);
         }
 
         public static Script failing(FailureKind kind, String message, String suggestion) {
@@ -66,32 +73,32 @@ public final class FakeEngine implements Engine {
         }
 
         public Script withSteps(int n) {
-            return new Script(stages, n, stepDelay, manual, previewSide, failure, failAfter, memory);
+            return new Script(stages, n, stepDelay, manual, previewSide, failure, failAfter, memory, stageDelay);
         }
 
         public Script withStepDelay(Duration d) {
-            return new Script(stages, steps, d, manual, previewSide, failure, failAfter, memory);
+            return new Script(stages, steps, d, manual, previewSide, failure, failAfter, memory, stageDelay);
         }
 
         public Script stepByStep() {
-            return new Script(stages, steps, stepDelay, true, previewSide, failure, failAfter, memory);
+            return new Script(stages, steps, stepDelay, true, previewSide, failure, failAfter, memory, stageDelay);
         }
 
         public Script withStages(List<String> s) {
-            return new Script(s, steps, stepDelay, manual, previewSide, failure, failAfter, memory);
+            return new Script(s, steps, stepDelay, manual, previewSide, failure, failAfter, memory, stageDelay);
         }
 
         public Script withPreviewSide(int side) {
-            return new Script(stages, steps, stepDelay, manual, side, failure, failAfter, memory);
+            return new Script(stages, steps, stepDelay, manual, side, failure, failAfter, memory, stageDelay);
         }
 
         /** Ends with {@code f} after {@code afterSteps} steps (-1: after all of them). */
         public Script withFailure(EngineEvent.Failed f, int afterSteps) {
-            return new Script(stages, steps, stepDelay, manual, previewSide, f, afterSteps, memory);
+            return new Script(stages, steps, stepDelay, manual, previewSide, f, afterSteps, memory, stageDelay);
         }
 
         public Script withMemory(MemorySnapshot m) {
-            return new Script(stages, steps, stepDelay, manual, previewSide, failure, failAfter, m);
+            return new Script(stages, steps, stepDelay, manual, previewSide, failure, failAfter, m, stageDelay);
         }
     }
 
@@ -148,7 +155,11 @@ public final class FakeEngine implements Engine {
         }
         for (String stage : s.stages()) {
             ctx.stage(stage);
+            if (!s.stageDelay().isZero()) {
+                Thread.sleep(s.stageDelay());
+            }
         }
+        ctx.checkCancelled();
         if (s.memory() != null) {
             ctx.memory(s.memory());
         }

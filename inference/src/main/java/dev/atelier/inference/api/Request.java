@@ -16,6 +16,14 @@ public sealed interface Request permits EditRequest, GenerateRequest {
 
     GenerationSettings settings();
 
+    /** {@link Preset#EDIT} or {@link Preset#GENERATE}: which presets and LoRAs apply. */
+    default String kind() {
+        return switch (this) {
+            case EditRequest e -> Preset.EDIT;
+            case GenerateRequest g -> Preset.GENERATE;
+        };
+    }
+
     static String checkPrompt(String field, String p, boolean required) {
         if (p == null || p.isBlank()) {
             if (required) {

@@ -65,6 +65,9 @@ final class EditCommand implements Callable<Integer> {
                 err.println("note: the mask is " + m.width() + "x" + m.height() + ", the photo " + source.width() + "x"
                         + source.height() + "; the mask will be resized to the photo");
             }
+            if (m != null && m.isFull()) {
+                err.println("note: the mask covers the whole photo; every pixel may change");
+            }
         } catch (IllegalArgumentException e) {
             err.println("error: " + e.getMessage());
             err.flush();

@@ -34,6 +34,7 @@ class RequestValidationTest {
         GenerationSettings s = GenerationSettings.defaults(1);
         EditRequest r = EditRequest.of(MODEL, PHOTO, "add a hat", s);
         assertEquals("", r.negative());
+        assertEquals(Preset.EDIT, r.kind());
         assertTrue(error(() -> EditRequest.of(MODEL, null, "x", s)).startsWith("source:"));
         assertTrue(error(() -> EditRequest.of(null, PHOTO, "x", s)).startsWith("model:"));
         assertTrue(error(() -> EditRequest.of(MODEL, PHOTO, "  ", s)).startsWith("prompt:"));

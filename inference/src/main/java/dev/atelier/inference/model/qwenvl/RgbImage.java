@@ -48,6 +48,12 @@ public record RgbImage(int width, int height, byte[] rgb) {
                 throw new IllegalArgumentException(file + ": not an image format this build can read (PNG, JPEG, BMP, GIF)");
             }
             return of(img);
+        } catch (javax.imageio.IIOException e) {
+            if (String.valueOf(e.getMessage()).contains("Unsupported Image Type")) {
+                throw new IllegalArgumentException(file + ": a CMYK/YCCK JPEG, which the Java image reader cannot decode;"
+                        + " save it as an RGB JPEG or PNG", e);
+            }
+            throw new UncheckedIOException(file + ": cannot read image: " + e.getMessage(), e);
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": cannot read image: " + e.getMessage(), e);
         }

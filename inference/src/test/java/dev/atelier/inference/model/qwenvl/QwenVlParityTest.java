@@ -1,12 +1,16 @@
 package dev.atelier.inference.model.qwenvl;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.atelier.inference.parity.FixtureSupport;
 import dev.atelier.inference.parity.Parity;
 import dev.atelier.inference.parity.ParityResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The processor-level parity checks on the fixture (exact ids/masks/grids, pixel values within one 8-bit level). */
 class QwenVlParityTest {
@@ -24,6 +28,26 @@ class QwenVlParityTest {
     @Test
     void t2iTokenisationMatchesDiffusers() throws Exception {
         FixtureSupport.assertParity(new QwenVlParityChecks.T2iTokenizerCheck());
+    }
+
+    @Test
+    void processorFolderWithOnlyPreprocessorConfigGivesTheSameInputs(@TempDir Path tmp) throws Exception {
+        Path src = FixtureSupport.fixture().editModel().orElseThrow().resolve("processor");
+        try (var files = Files.list(src)) {
+            for (Path f : files.toList()) {
+                if (!f.getFileName().toString().equals("processor_config.json")) {
+                    Files.copy(f, tmp.resolve(f.getFileName()));
+                }
+            }
+        }
+        RgbImage img = RgbImage.read(FixtureSupport.dir().resolve("reference/input_image.png"));
+        RgbImage cond = ConditionImages.conditionImage(img);
+        try (QwenVlProcessor a = QwenVlProcessor.fromFolder(src); QwenVlProcessor b = QwenVlProcessor.fromFolder(tmp)) {
+            assertEquals(a.imageProcessor().config().maxPixels(), b.imageProcessor().config().maxPixels());
+            QwenVlProcessor.Output oa = a.encodePrompts(PromptTemplate.EDIT_PLUS, List.of("x"), List.of(cond));
+            QwenVlProcessor.Output ob = b.encodePrompts(PromptTemplate.EDIT_PLUS, List.of("x"), List.of(cond));
+            assertEquals(oa, ob);
+        }
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.atelier.inference.model.qwenvl;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.atelier.inference.io.SafetensorsFile;
@@ -23,7 +24,7 @@ public final class QwenVlParityChecks {
     static final double PIXEL_CLOSE = 1e-5;
 
     public static List<ParityCheck> all() {
-        return List.of(new ProcessorCheck(), new ConditionImageCheck(), new T2iTokenizerCheck());
+        return List.of(new ProcessorCheck(), new ConditionImageCheck(), new T2iTokenizerCheck(), new PromptEmbedsCheck());
     }
 
     private static Optional<Path> processorDir(Fixture f) {
@@ -142,6 +143,57 @@ public final class QwenVlParityChecks {
                 }
             }
             return out;
+        }
+    }
+
+    /**
+     * Masked extraction, drop and padding of the pipelines ({@code _get_qwen_prompt_embeds} after the encoder) on the
+     * reference hidden states: {@code edit.*} (drop 64) and {@code t2i.*}, {@code t2i1.*} (drop 34) of
+     * {@code reference/text_encoder}. A pure copy, so it must be exact.
+     */
+    public static final class PromptEmbedsCheck implements ParityCheck {
+        @Override
+        public String name() {
+            return "prompt_embeds.extract";
+        }
+
+        @Override
+        public boolean applies(Fixture f) {
+            return f.hasReference("text_encoder") && f.hasReference("processor");
+        }
+
+        @Override
+        public List<ParityResult> run(Fixture f, NDManager manager) {
+            JsonNode info = f.referenceInfo("text_encoder");
+            List<ParityResult> out = new ArrayList<>();
+            try (SafetensorsFile te = f.openReference("text_encoder"); SafetensorsFile pr = f.openReference("processor")) {
+                int editDrop = info.path("edit_drop_idx").asInt(PromptTemplate.EDIT_PLUS.dropIndex());
+                int t2iDrop = info.path("t2i_drop_idx").asInt(PromptTemplate.T2I.dropIndex());
+                out.add(Parity.exact("prompt_embeds.drop_idx", new long[] {PromptTemplate.EDIT_PLUS.dropIndex(),
+                        PromptTemplate.T2I.dropIndex()}, new long[] {editDrop, t2iDrop}));
+                compare(out, "edit", te, "edit.hidden_states_last",
+                        RefTensors.rows(RefTensors.longs(pr, "attention_mask"), RefTensors.shape(pr, "attention_mask")),
+                        editDrop, manager);
+                for (String p : List.of("t2i", "t2i1")) {
+                    if (te.tensors().containsKey(p + ".hidden_states_last")) {
+                        compare(out, p, te, p + ".hidden_states_last", RefTensors.rows(RefTensors.longs(te,
+                                p + ".attention_mask"), RefTensors.shape(te, p + ".attention_mask")), t2iDrop, manager);
+                    }
+                }
+            }
+            return out;
+        }
+
+        private static void compare(List<ParityResult> out, String p, SafetensorsFile te, String hiddenName,
+                long[][] mask, int drop, NDManager manager) {
+            NDArray hidden = te.load(hiddenName, manager);
+            PromptEmbeds e = PromptEmbeds.extract(hidden, mask, drop);
+            out.add(Parity.compare("prompt_embeds." + p + ".embeds", e.embeds(), te.load(p + ".prompt_embeds", manager),
+                    Tolerance.EXACT));
+            if (te.tensors().containsKey(p + ".prompt_embeds_mask")) {
+                out.add(Parity.exact("prompt_embeds." + p + ".mask", e.mask().toLongArray(),
+                        RefTensors.longs(te, p + ".prompt_embeds_mask")));
+            }
         }
     }
 

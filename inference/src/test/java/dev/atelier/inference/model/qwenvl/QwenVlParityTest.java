@@ -51,6 +51,11 @@ class QwenVlParityTest {
     }
 
     @Test
+    void promptEmbedsExtractionMatchesDiffusers() throws Exception {
+        FixtureSupport.assertParity(new QwenVlParityChecks.PromptEmbedsCheck()).forEach(x -> System.out.println(x.line()));
+    }
+
+    @Test
     void checksAreRegistered() {
         assertTrue(Parity.checks().stream().anyMatch(c -> c.name().equals("processor")));
         assertTrue(Parity.checks().stream().anyMatch(c -> c.name().equals("condition_image")));

@@ -44,11 +44,11 @@ public final class QwenTokenizer implements AutoCloseable {
     private final long padId;
     private final String source;
 
-    private QwenTokenizer(HuggingFaceTokenizer tokenizer, Map<Integer, String> added, String padToken, String source) {
+    private QwenTokenizer(HuggingFaceTokenizer tokenizer, Map<Integer, QwenTokenizerJson.AddedToken> added, String padToken, String source) {
         this.tokenizer = tokenizer;
         this.source = source;
         Map<String, Long> ids = new HashMap<>();
-        added.forEach((id, content) -> ids.put(content, (long) id));
+        added.forEach((id, t) -> ids.put(t.content(), (long) id));
         this.specialIds = Map.copyOf(ids);
         Long pad = specialIds.get(padToken);
         if (pad == null) {
@@ -74,7 +74,7 @@ public final class QwenTokenizer implements AutoCloseable {
             Path json = dir.resolve("tokenizer.json");
             if (Files.isRegularFile(json)) {
                 byte[] bytes = Files.readAllBytes(json);
-                Map<Integer, String> added = QwenTokenizerJson.addedTokens(rewrapAdded(JSON.readTree(bytes)));
+                var added = QwenTokenizerJson.addedTokens(rewrapAdded(JSON.readTree(bytes)));
                 return open(bytes, added, pad, json.toString());
             }
             Path vocab = dir.resolve("vocab.json");
@@ -83,11 +83,11 @@ public final class QwenTokenizer implements AutoCloseable {
                 throw new IllegalArgumentException(dir + ": no tokenizer.json and no vocab.json + merges.txt; "
                         + "point at a Qwen-Image 'tokenizer' folder or use the bundled tokenizer");
             }
-            Map<Integer, String> added = QwenTokenizerJson.addedTokens(config);
+            Map<Integer, QwenTokenizerJson.AddedToken> added = QwenTokenizerJson.addedTokens(config);
             Path addedJson = dir.resolve("added_tokens.json");
             if (added.isEmpty() && Files.isRegularFile(addedJson)) {
                 JSON.readTree(addedJson.toFile()).fields()
-                        .forEachRemaining(e -> added.put(e.getValue().asInt(), e.getKey()));
+                        .forEachRemaining(e -> added.put(e.getValue().asInt(), new QwenTokenizerJson.AddedToken(e.getKey(), true)));
             }
             try (InputStream v = Files.newInputStream(vocab); InputStream m = Files.newInputStream(merges)) {
                 return open(QwenTokenizerJson.build(v, m, added), added, pad, dir.toString());
@@ -106,7 +106,7 @@ public final class QwenTokenizer implements AutoCloseable {
                 InputStream v = resource("vocab.json");
                 InputStream m = resource("merges.txt")) {
             JsonNode config = JSON.readTree(cfg);
-            Map<Integer, String> added = QwenTokenizerJson.addedTokens(config);
+            var added = QwenTokenizerJson.addedTokens(config);
             return open(QwenTokenizerJson.build(v, m, added), added, config.path("pad_token").asText(ENDOFTEXT),
                     "bundled Qwen2.5-VL tokenizer");
         } catch (IOException e) {
@@ -122,7 +122,7 @@ public final class QwenTokenizer implements AutoCloseable {
         return in;
     }
 
-    private static QwenTokenizer open(byte[] tokenizerJson, Map<Integer, String> added, String pad, String source)
+    private static QwenTokenizer open(byte[] tokenizerJson, Map<Integer, QwenTokenizerJson.AddedToken> added, String pad, String source)
             throws IOException {
         HuggingFaceTokenizer tok = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(tokenizerJson), OPTIONS);
         return new QwenTokenizer(tok, added, pad, source);
@@ -132,7 +132,8 @@ public final class QwenTokenizer implements AutoCloseable {
     private static JsonNode rewrapAdded(JsonNode tokenizerJson) {
         var dec = JSON.createObjectNode();
         for (JsonNode t : tokenizerJson.path("added_tokens")) {
-            dec.putObject(t.path("id").asText()).put("content", t.path("content").asText());
+            dec.putObject(t.path("id").asText()).put("content", t.path("content").asText())
+                    .put("special", t.path("special").asBoolean(true));
         }
         var cfg = JSON.createObjectNode();
         cfg.set("added_tokens_decoder", dec);

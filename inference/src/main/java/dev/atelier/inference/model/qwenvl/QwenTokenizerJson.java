@@ -33,21 +33,24 @@ final class QwenTokenizerJson {
      * @param merges the {@code merges.txt} stream ({@code #version} header optional)
      * @param addedTokens id → content of the added (special) tokens
      */
-    static byte[] build(InputStream vocab, InputStream merges, Map<Integer, String> addedTokens) throws IOException {
+    /** An added token of {@code tokenizer_config.json}: matched whole; {@code special} ones are skipped by decode. */
+    record AddedToken(String content, boolean special) {}
+
+    static byte[] build(InputStream vocab, InputStream merges, Map<Integer, AddedToken> addedTokens) throws IOException {
         ObjectNode root = JSON.createObjectNode();
         root.put("version", "1.0");
         root.putNull("truncation");
         root.putNull("padding");
         ArrayNode added = root.putArray("added_tokens");
-        for (Map.Entry<Integer, String> e : new TreeMap<>(addedTokens).entrySet()) {
+        for (Map.Entry<Integer, AddedToken> e : new TreeMap<>(addedTokens).entrySet()) {
             ObjectNode t = added.addObject();
             t.put("id", e.getKey());
-            t.put("content", e.getValue());
+            t.put("content", e.getValue().content());
             t.put("single_word", false);
             t.put("lstrip", false);
             t.put("rstrip", false);
             t.put("normalized", false);
-            t.put("special", true);
+            t.put("special", e.getValue().special());
         }
         root.putObject("normalizer").put("type", "NFC");
         ObjectNode pre = root.putObject("pre_tokenizer");
@@ -103,11 +106,12 @@ final class QwenTokenizerJson {
         n.put("use_regex", false);
     }
 
-    /** The added tokens listed in a {@code tokenizer_config.json} ({@code added_tokens_decoder}: id → content). */
-    static Map<Integer, String> addedTokens(JsonNode tokenizerConfig) {
-        Map<Integer, String> out = new TreeMap<>();
+    /** The added tokens listed in a {@code tokenizer_config.json} ({@code added_tokens_decoder}: id → token). */
+    static Map<Integer, AddedToken> addedTokens(JsonNode tokenizerConfig) {
+        Map<Integer, AddedToken> out = new TreeMap<>();
         JsonNode dec = tokenizerConfig.path("added_tokens_decoder");
-        dec.fields().forEachRemaining(e -> out.put(Integer.parseInt(e.getKey()), e.getValue().path("content").asText()));
+        dec.fields().forEachRemaining(e -> out.put(Integer.parseInt(e.getKey()),
+                new AddedToken(e.getValue().path("content").asText(), e.getValue().path("special").asBoolean(true))));
         return out;
     }
 }

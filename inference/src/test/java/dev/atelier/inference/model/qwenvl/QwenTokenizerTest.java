@@ -43,6 +43,8 @@ class QwenTokenizerTest {
         assertEquals(151664, qwen.tokenId("<|file_sep|>"));
         assertArrayEquals(new long[] {151644, 151655, 151655, 151645},
                 qwen.encode("<|im_start|><|image_pad|><|image_pad|><|im_end|>"));
+        // <tool_call> is an added but not special token in Qwen2.5's config: decode keeps it when skipping specials
+        assertEquals("<tool_call>hi", qwen.decode(qwen.encode("<|im_start|><tool_call>hi<|im_end|>"), true));
     }
 
     @Test

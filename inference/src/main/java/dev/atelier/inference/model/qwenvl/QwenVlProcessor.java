@@ -1,5 +1,9 @@
 package dev.atelier.inference.model.qwenvl;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,6 +34,28 @@ public final class QwenVlProcessor implements AutoCloseable {
         /** True when the batch carries images. */
         public boolean hasImages() {
             return pixels != null;
+        }
+
+        /**
+         * The model inputs as tensors on {@code manager}'s device, named like the transformers keys:
+         * {@code input_ids} and {@code attention_mask} {@code [B, L]} int64, and with images {@code pixel_values}
+         * {@code [patches, C*T*P*P]} float32 and {@code image_grid_thw} {@code [images, 3]} int64.
+         */
+        public NDList toNDList(NDManager manager) {
+            NDList out = new NDList();
+            Shape bl = new Shape(tokens.batchSize(), tokens.length());
+            out.add(named(manager.create(tokens.flatIds(), bl), "input_ids"));
+            out.add(named(manager.create(tokens.flatMask(), bl), "attention_mask"));
+            if (pixels != null) {
+                out.add(named(manager.create(pixels.pixelValues(), new Shape(pixels.shape())), "pixel_values"));
+                out.add(named(manager.create(pixels.flatGrid(), new Shape(pixels.gridThw().length, 3)), "image_grid_thw"));
+            }
+            return out;
+        }
+
+        private static NDArray named(NDArray a, String name) {
+            a.setName(name);
+            return a;
         }
     }
 

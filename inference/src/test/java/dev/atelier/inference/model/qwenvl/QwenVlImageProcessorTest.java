@@ -158,11 +158,12 @@ class QwenVlImageProcessorTest {
     }
 
     @Test
-    void conditionDimensionsFollowDiffusers() {
-        assertArrayEquals(new int[] {384, 384}, ConditionImages.calculateDimensions(384 * 384, 1.0));
-        // 4:3 -> sqrt(147456 * 4/3) = 443.4 -> 448; 443.4 / (4/3) = 332.6 -> 320 (332.6/32 = 10.39)
-        assertArrayEquals(new int[] {448, 320}, ConditionImages.calculateDimensions(384 * 384, 4.0 / 3));
-        assertArrayEquals(new int[] {1024, 1024}, ConditionImages.calculateDimensions(1024 * 1024, 1.0));
+    void conditionImageSizing() {
+        assertEquals(new RgbImage(384, 384, new byte[384 * 384 * 3]).width(),
+                ConditionImages.conditionImage(solid(64, 64, 0)).width());
+        RgbImage c = ConditionImages.conditionImage(solid(400, 300, 0)); // 4:3 -> 448x320 (diffusers rounding)
+        assertEquals(448, c.width());
+        assertEquals(320, c.height());
         RgbImage strip = solid(5000, 1, 1);
         assertThrows(IllegalArgumentException.class, () -> ConditionImages.conditionImage(strip));
     }

@@ -51,6 +51,13 @@ class QwenVlProcessorTest {
         assertTrue(text.contains("<|vision_end|>Picture 2: <|vision_start|>"), text);
         assertTrue(text.contains("<|vision_end|>Picture 3: <|vision_start|>"), text);
         assertTrue(text.endsWith("<|vision_end|>Swap 🐱 and 狗.<|im_end|>\n<|im_start|>assistant\n"), text);
+        try (var m = ai.djl.ndarray.NDManager.newBaseManager(ai.djl.Device.cpu())) {
+            var list = o.toNDList(m);
+            assertEquals(4, list.size());
+            assertEquals(new ai.djl.ndarray.types.Shape(1, ids.length), list.get("input_ids").getShape());
+            assertEquals(new ai.djl.ndarray.types.Shape(rows, 1176), list.get("pixel_values").getShape());
+            assertArrayEquals(o.pixels().flatGrid(), list.get("image_grid_thw").toLongArray());
+        }
     }
 
     @Test

@@ -16,6 +16,7 @@ public final class Parity {
     public static List<ParityCheck> checks() {
         List<ParityCheck> all = new ArrayList<>();
         all.add(new dev.atelier.inference.sched.SchedulerParityCheck());
+        all.addAll(dev.atelier.inference.model.qwenvl.QwenVlParityChecks.all());
         return all;
     }
 

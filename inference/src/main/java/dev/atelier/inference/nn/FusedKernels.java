@@ -4,10 +4,23 @@ import ai.djl.ndarray.NDArray;
 
 /** {@link Kernels} as fused torch kernels from the {@link TorchOps} file (method names as in make_ops.py). */
 public final class FusedKernels implements Kernels {
+    /** The RoPE method used unless {@link #useRope} picks another variant of the ops file. */
+    public static final String DEFAULT_ROPE = "qk_norm_rope";
+
     private final TorchOps ops;
+    private volatile String rope = DEFAULT_ROPE;
 
     public FusedKernels(TorchOps ops) {
         this.ops = ops;
+    }
+
+    /** Selects a variant of {@code qk_norm_rope} from the ops file (same signature and contract). */
+    public void useRope(String method) {
+        this.rope = method;
+    }
+
+    public String rope() {
+        return rope;
     }
 
     @Override
@@ -38,7 +51,7 @@ public final class FusedKernels implements Kernels {
 
     @Override
     public NDArray qkNormRope(NDArray x, NDArray weight, float eps, NDArray cos, NDArray sin) {
-        return ops.call("qk_norm_rope", x, weight, (double) eps, cos, sin);
+        return ops.call(rope, x, weight, (double) eps, cos, sin);
     }
 
     @Override

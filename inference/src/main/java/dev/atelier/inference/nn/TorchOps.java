@@ -30,6 +30,14 @@ public final class TorchOps implements AutoCloseable {
     public static final long VERSION = 1;
     private static final System.Logger LOG = System.getLogger(TorchOps.class.getName());
 
+    /**
+     * TorchScript's profiling executor re-specialises a method for every new input shape (the image and text
+     * streams alternate), which made a forward 20-80x slower on the CPU. It is switched off per thread (the flag is
+     * thread-local in libtorch) unless {@code -Datelier.ops.optimize=true}.
+     */
+    private static final boolean OPTIMIZE = Boolean.getBoolean("atelier.ops.optimize");
+    private static final ThreadLocal<Boolean> PREPARED = ThreadLocal.withInitial(() -> false);
+
     private final PtSymbolBlock module;
     private final String source;
 
@@ -48,6 +56,8 @@ public final class TorchOps implements AutoCloseable {
             Path p = file != null ? file : extractResource();
             PtSymbolBlock m = JniUtils.loadModule((PtNDManager) manager, p, true, new String[0], new String[0], false);
             TorchOps ops = new TorchOps(m, what);
+            JniUtils.setGraphExecutorOptimize(OPTIMIZE);
+            PREPARED.set(true);
             try (IValue v = IValueUtils.runMethod(m, "version")) {
                 if (v.toLong() != VERSION) {
                     throw new IllegalStateException("ops file version " + v.toLong() + ", expected " + VERSION);
@@ -61,8 +71,19 @@ public final class TorchOps implements AutoCloseable {
         }
     }
 
+    /** The built-in file, or the file named by the system property {@code atelier.ops} when set. */
     public static Optional<TorchOps> load(NDManager manager) {
-        return load(manager, null);
+        String p = System.getProperty("atelier.ops");
+        return load(manager, p == null || p.isBlank() ? null : Path.of(p));
+    }
+
+    /** Whether the file has a method (true when calling it with {@code args} works). */
+    public boolean has(String method, Object... args) {
+        try (NDArray r = call(method, args)) {
+            return r != null;
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     private static Path extractResource() throws IOException {
@@ -83,6 +104,10 @@ public final class TorchOps implements AutoCloseable {
      * (and so in the current {@link ai.djl.ndarray.NDScope}).
      */
     public NDArray call(String method, Object... args) {
+        if (!PREPARED.get()) {
+            JniUtils.setGraphExecutorOptimize(OPTIMIZE);
+            PREPARED.set(true);
+        }
         List<IValue> in = new ArrayList<>(args.length);
         PtNDManager resultManager = null;
         try {

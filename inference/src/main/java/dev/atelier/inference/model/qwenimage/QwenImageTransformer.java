@@ -281,6 +281,11 @@ public final class QwenImageTransformer implements AutoCloseable {
         return attention.name();
     }
 
+    /** The elementwise kernels in use (benchmarks may tune a {@link FusedKernels}). */
+    public Kernels kernels() {
+        return kernels;
+    }
+
     public Optional<TorchOps> ops() {
         return Optional.ofNullable(ops);
     }

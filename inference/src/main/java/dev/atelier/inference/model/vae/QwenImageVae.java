@@ -154,8 +154,8 @@ public final class QwenImageVae implements AutoCloseable {
         return d.mode();
     }
 
-    /** {@code quant_conv(encoder(x))} for [N, 3, H, W]; the input is not closed. */
-    private NDArray encodeMoments(NDArray x) {
+    /** {@code quant_conv(encoder(x))} for [N, 3, H, W] on the VAE's device and dtype; the input is not closed. */
+    NDArray encodeMoments(NDArray x) {
         try (NDArray h = encoder.forward(x)) {
             return quantConv.forward(h);
         }
@@ -189,8 +189,8 @@ public final class QwenImageVae implements AutoCloseable {
         return five ? unsqueezeTime(out) : out;
     }
 
-    /** {@code decoder(post_quant_conv(z))}, unclamped; the input is not closed. */
-    private NDArray decodeFrames(NDArray z) {
+    /** {@code decoder(post_quant_conv(z))} for [N, z, h, w], unclamped; the input is not closed. */
+    NDArray decodeFrames(NDArray z) {
         try (NDArray x = postQuantConv.forward(z)) {
             return decoder.forward(x);
         }

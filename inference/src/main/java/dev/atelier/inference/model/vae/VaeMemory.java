@@ -40,7 +40,7 @@ public final class VaeMemory {
         }
         int mid = dims[dims.length - 1];
         peak = Math.max(peak, p * 7 * mid);
-        return finish(peak, bytesPerValue, attentionChunkBytes);
+        return finish(peak, bytesPerValue, attentionBytes(p, bytesPerValue, attentionChunkBytes));
     }
 
     /** Peak bytes to decode latents of an {@code height × width} image (pixel sizes). */
@@ -49,6 +49,7 @@ public final class VaeMemory {
         int[] dims = c.decoderDims();
         int levels = c.dimMult().length - 1;
         double p = (double) height * width / Math.pow(4, levels);
+        long attention = attentionBytes(p, bytesPerValue, attentionChunkBytes);
         double peak = p * (c.zDim() + dims[0]);
         peak = Math.max(peak, p * 7 * dims[0]);
         for (int i = 0; i < c.dimMult().length; i++) {
@@ -62,14 +63,21 @@ public final class VaeMemory {
             }
         }
         peak = Math.max(peak, p * (dims[dims.length - 1] * 2 + c.inputChannels()));
-        return finish(peak, bytesPerValue, attentionChunkBytes);
+        return finish(peak, bytesPerValue, attention);
+    }
+
+    /** Scores + probabilities of one query chunk over {@code positions} keys (see {@link VaeAttentionBlock}). */
+    static long attentionBytes(double positions, int bytesPerValue, long chunkBytes) {
+        double row = Math.max(1, positions) * bytesPerValue * 2;
+        double rows = Math.max(1, Math.min(positions, Math.floor(chunkBytes / row)));
+        return (long) (rows * row);
     }
 
     private static double residual(int in, int out) {
         return in + 2.0 * out + (in != out ? out : 0);
     }
 
-    private static long finish(double planes, int bytesPerValue, long attentionChunkBytes) {
-        return (long) (planes * bytesPerValue * SAFETY) + attentionChunkBytes;
+    private static long finish(double planes, int bytesPerValue, long attentionBytes) {
+        return (long) (planes * bytesPerValue * SAFETY) + attentionBytes;
     }
 }

@@ -148,7 +148,13 @@ public final class QwenImageVae implements AutoCloseable {
 
     /** The latents the pipelines use: the distribution's mode (its mean), not normalised. */
     public NDArray encode(NDArray image) {
-        VaeLatentDist d = encodeDistribution(image);
+        long[] hw = imageSize(image, config.inputChannels(), "image");
+        return encode(image, planEncode(hw[0], hw[1]).orElse(null));
+    }
+
+    /** As {@link #encode(NDArray)} with an explicit tiling ({@code null}: untiled). */
+    public NDArray encode(NDArray image, VaeTiling tiling) {
+        VaeLatentDist d = encodeDistribution(image, tiling);
         d.logvar().close();
         d.std().close();
         return d.mode();

@@ -22,6 +22,7 @@ public final class Parity {
                 all.add(new dev.atelier.inference.model.qwenimage.QwenImageTransformerParity(kind, impl));
             }
         }
+        all.add(new dev.atelier.inference.model.vae.VaeParityCheck());
         return all;
     }
 

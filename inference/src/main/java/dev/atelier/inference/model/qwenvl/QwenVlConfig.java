@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * Qwen2.5-VL configuration ({@code text_encoder/config.json}). Reads the layout transformers 5.x writes (nested
@@ -48,6 +49,29 @@ public record QwenVlConfig(Text text, Vision vision, long imageTokenId, long vid
         public int[] mropeSection() {
             return mropeSection.clone();
         }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Text t && hiddenSize == t.hiddenSize && intermediateSize == t.intermediateSize
+                    && numHiddenLayers == t.numHiddenLayers && numAttentionHeads == t.numAttentionHeads
+                    && numKeyValueHeads == t.numKeyValueHeads && vocabSize == t.vocabSize
+                    && rmsNormEps == t.rmsNormEps && ropeTheta == t.ropeTheta
+                    && Arrays.equals(mropeSection, t.mropeSection) && hiddenAct.equals(t.hiddenAct);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads, numKeyValueHeads,
+                    vocabSize, Arrays.hashCode(mropeSection));
+        }
+
+        @Override
+        public String toString() {
+            return "Text[hidden=" + hiddenSize + ", intermediate=" + intermediateSize + ", layers=" + numHiddenLayers
+                    + ", heads=" + numAttentionHeads + ", kv_heads=" + numKeyValueHeads + ", vocab=" + vocabSize
+                    + ", rms_eps=" + rmsNormEps + ", rope_theta=" + ropeTheta + ", mrope_section="
+                    + Arrays.toString(mropeSection) + ", act=" + hiddenAct + "]";
+        }
     }
 
     /** The vision tower ({@code Qwen2_5_VLVisionConfig}). */
@@ -87,6 +111,32 @@ public record QwenVlConfig(Text text, Vision vision, long imageTokenId, long vid
         @Override
         public int[] fullattBlockIndexes() {
             return fullattBlockIndexes.clone();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Vision v && depth == v.depth && hiddenSize == v.hiddenSize
+                    && intermediateSize == v.intermediateSize && numHeads == v.numHeads
+                    && outHiddenSize == v.outHiddenSize && patchSize == v.patchSize
+                    && temporalPatchSize == v.temporalPatchSize && spatialMergeSize == v.spatialMergeSize
+                    && inChannels == v.inChannels && windowSize == v.windowSize
+                    && Arrays.equals(fullattBlockIndexes, v.fullattBlockIndexes) && tokensPerSecond == v.tokensPerSecond
+                    && ropeTheta == v.ropeTheta && hiddenAct.equals(v.hiddenAct);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(depth, hiddenSize, intermediateSize, numHeads, outHiddenSize, patchSize, windowSize,
+                    Arrays.hashCode(fullattBlockIndexes));
+        }
+
+        @Override
+        public String toString() {
+            return "Vision[depth=" + depth + ", hidden=" + hiddenSize + ", intermediate=" + intermediateSize
+                    + ", heads=" + numHeads + ", out_hidden=" + outHiddenSize + ", patch=" + patchSize + ", temporal_patch="
+                    + temporalPatchSize + ", merge=" + spatialMergeSize + ", in_channels=" + inChannels + ", window="
+                    + windowSize + ", fullatt=" + Arrays.toString(fullattBlockIndexes) + ", tokens_per_second="
+                    + tokensPerSecond + ", rope_theta=" + ropeTheta + ", act=" + hiddenAct + "]";
         }
     }
 

@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.atelier.inference.model.qwenvl.QwenVlConfig;
 import dev.atelier.inference.model.qwenvl.QwenVlModel;
+import dev.atelier.inference.model.qwenvl.PromptTemplate;
 import dev.atelier.inference.model.qwenvl.QwenVlPromptEncoder;
 import dev.atelier.inference.model.qwenvl.QwenVlRandomWeights;
 import dev.atelier.inference.model.qwenvl.QwenVlTensors;
@@ -120,7 +121,7 @@ public final class BenchTextEncoderCommand implements Callable<Integer> {
             double full = time(() -> model.forward(ids, mask, pixels, grid, m));
             out.printf(Locale.ROOT, "RESULT text_encoder.edit_forward_ms=%.2f%n", full);
             out.flush();
-            double embeds = time(() -> encoder.encode(ids, mask, pixels, grid, QwenVlPromptEncoder.EDIT_DROP_IDX, 0, m)
+            double embeds = time(() -> encoder.encode(ids, mask, pixels, grid, PromptTemplate.EDIT_PLUS.dropIndex(), m)
                     .embeds());
             out.printf(Locale.ROOT, "RESULT text_encoder.edit_prompt_embeds_ms=%.2f%n", embeds);
             long[][] textIds = {textOnlyIds(cfg)};

@@ -49,9 +49,9 @@ class QwenVlMultiImageTest {
         try (NDManager m = NDManager.newBaseManager(Device.cpu());
                 QwenVlModel model = QwenVlModel.load(TINY, null, Device.cpu(), DataType.FLOAT32);
                 SafetensorsFile ref = SafetensorsFile.open(REF)) {
-            long[][] grid = QwenVlParityChecks.longs2d(ref.load("image_grid_thw", m));
-            long[][] ids = QwenVlParityChecks.longs2d(ref.load("input_ids", m));
-            long[][] mask = QwenVlParityChecks.longs2d(ref.load("attention_mask", m));
+            long[][] grid = QwenVlModelParityChecks.longs2d(ref.load("image_grid_thw", m));
+            long[][] ids = QwenVlModelParityChecks.longs2d(ref.load("input_ids", m));
+            long[][] mask = QwenVlModelParityChecks.longs2d(ref.load("attention_mask", m));
             int patchDim = model.config().vision().patchDim();
             check(Parity.compare("multi_image.image_embeds", model.imageEmbeds(pixelValues(m, grid, 1, patchDim), grid, m),
                     ref.load("image_embeds", m), Tolerance.FORWARD));
@@ -63,7 +63,7 @@ class QwenVlMultiImageTest {
 
             model.ropeMode(RopeIndex.Mode.MULTIMODAL);
             assertArrayEquals(ref.load("position_ids_multimodal", m).toLongArray(),
-                    QwenVlParityChecks.flatten(model.positionIds(ids, mask, grid2)));
+                    QwenVlModelParityChecks.flatten(model.positionIds(ids, mask, grid2)));
             check(Parity.compare("multi_image.hidden_multimodal", model.forward(ids, mask, pixels2, grid2, m),
                     ref.load("hidden_multimodal", m), Tolerance.FORWARD));
         }

@@ -33,9 +33,9 @@ class QwenVlWeightLayoutsTest {
 
     private static NDArray editHidden(QwenVlModel model, NDManager m) {
         try (SafetensorsFile p = F.openReference("processor")) {
-            return model.forward(QwenVlParityChecks.longs2d(p.load("input_ids", m)),
-                    QwenVlParityChecks.longs2d(p.load("attention_mask", m)), p.load("pixel_values", m),
-                    QwenVlParityChecks.longs2d(p.load("image_grid_thw", m)), m);
+            return model.forward(QwenVlModelParityChecks.longs2d(p.load("input_ids", m)),
+                    QwenVlModelParityChecks.longs2d(p.load("attention_mask", m)), p.load("pixel_values", m),
+                    QwenVlModelParityChecks.longs2d(p.load("image_grid_thw", m)), m);
         }
     }
 

@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.atelier.inference.model.qwenvl.QwenVlConfig;
 import dev.atelier.inference.model.qwenvl.QwenVlModel;
+import dev.atelier.inference.model.qwenvl.PromptTemplate;
 import dev.atelier.inference.model.qwenvl.QwenVlPromptEncoder;
 import dev.atelier.inference.model.qwenvl.QwenVlRandomWeights;
 import dev.atelier.inference.model.qwenvl.QwenVlTensors;
@@ -56,6 +57,10 @@ public final class BenchTextEncoderCommand implements Callable<Integer> {
 
     @Option(names = "--image-size", defaultValue = "1024x1024", description = "photo WxH before the condition resize")
     String imageSize;
+
+    @Option(names = "--fixture", description = "also run the fixture's edit prompt with its tiny text encoder in the "
+            + "bench dtype on the bench device and print the error against the fp32 CPU reference hidden states")
+    Path fixture;
 
     @Option(names = "--warmup", defaultValue = "2")
     int warmup;
@@ -116,7 +121,7 @@ public final class BenchTextEncoderCommand implements Callable<Integer> {
             double full = time(() -> model.forward(ids, mask, pixels, grid, m));
             out.printf(Locale.ROOT, "RESULT text_encoder.edit_forward_ms=%.2f%n", full);
             out.flush();
-            double embeds = time(() -> encoder.encode(ids, mask, pixels, grid, QwenVlPromptEncoder.EDIT_DROP_IDX, 0, m)
+            double embeds = time(() -> encoder.encode(ids, mask, pixels, grid, PromptTemplate.EDIT_PLUS.dropIndex(), m)
                     .embeds());
             out.printf(Locale.ROOT, "RESULT text_encoder.edit_prompt_embeds_ms=%.2f%n", embeds);
             long[][] textIds = {textOnlyIds(cfg)};
@@ -125,8 +130,44 @@ public final class BenchTextEncoderCommand implements Callable<Integer> {
             double text = time(() -> model.forward(textIds, textMask, null, null, m));
             out.printf(Locale.ROOT, "RESULT text_encoder.t2i_forward_ms=%.2f (seq_len=%d)%n", text, textIds[0].length);
         }
+        if (fixture != null) {
+            fixtureError(out, dev, dataType);
+        }
         out.flush();
         return 0;
+    }
+
+    /** max |bf16 - fp32 reference| of the edit prompt's last hidden state on the fixture's tiny encoder. */
+    private void fixtureError(PrintWriter out, Device dev, DataType dataType) {
+        dev.atelier.inference.parity.Fixture f = new dev.atelier.inference.parity.Fixture(fixture);
+        Path te = f.editModel().orElseThrow(() -> new IllegalArgumentException(fixture + " has no edit pipeline folder"))
+                .resolve("text_encoder");
+        try (QwenVlModel model = QwenVlModel.load(te, null, dev, dataType);
+                NDManager m = NDManager.newBaseManager(dev);
+                dev.atelier.inference.io.SafetensorsFile proc = f.openReference("processor");
+                dev.atelier.inference.io.SafetensorsFile ref = f.openReference("text_encoder")) {
+            NDArray ids = proc.load("input_ids", m);
+            NDArray mask = proc.load("attention_mask", m);
+            NDArray grid = proc.load("image_grid_thw", m);
+            NDArray hidden = model.forward(rows(ids), rows(mask), proc.load("pixel_values", m), rows(grid), m)
+                    .toType(DataType.FLOAT32, false);
+            NDArray expected = ref.load("edit.hidden_states_last", m).toDevice(dev, false);
+            float maxAbs = hidden.sub(expected).abs().max().toFloatArray()[0];
+            float maxRef = expected.abs().max().toFloatArray()[0];
+            out.printf(Locale.ROOT, "RESULT text_encoder.fixture_edit_hidden_%s_vs_fp32_ref max_abs=%.4e max_ref=%.4e "
+                    + "rel=%.4e%n", dataType == DataType.BFLOAT16 ? "bf16" : "f32", maxAbs, maxRef, maxAbs / maxRef);
+        }
+    }
+
+    private static long[][] rows(NDArray a) {
+        long[] flat = a.toType(DataType.INT64, false).toLongArray();
+        int r = (int) a.getShape().get(0);
+        int c = (int) (a.getShape().size() / r);
+        long[][] out = new long[r][c];
+        for (int i = 0; i < r; i++) {
+            System.arraycopy(flat, i * c, out[i], 0, c);
+        }
+        return out;
     }
 
     private double time(java.util.function.Supplier<NDArray> run) {

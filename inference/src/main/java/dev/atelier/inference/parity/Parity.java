@@ -23,6 +23,7 @@ public final class Parity {
             }
         }
         all.add(new dev.atelier.inference.model.vae.VaeParityCheck());
+        all.addAll(dev.atelier.inference.model.qwenvl.QwenVlModelParityChecks.all());
         return all;
     }
 

@@ -36,12 +36,12 @@ public final class QwenVisionTransformer {
     private final Linear mergerFc2;
     private final float[] invFreq;
     private final NDArray scale;
-    private final NDManager scalars;
+    private final NDArray lowest;
 
     /** Binds {@code <w>.patch_embed.*}, {@code <w>.blocks.*}, {@code <w>.merger.*}; each block's weights in its own sub-manager. */
     public QwenVisionTransformer(QwenVlConfig.Vision cfg, Weights w, NDManager scalars) {
         this.cfg = cfg;
-        this.scalars = scalars;
+        this.lowest = scalars.create(QwenVlOps.lowest(w.dtype()));
         int d = cfg.hiddenSize();
         NDArray conv = w.pp("patch_embed").pp("proj").get("weight", d, cfg.inChannels(), cfg.temporalPatchSize(),
                 cfg.patchSize(), cfg.patchSize());
@@ -119,7 +119,7 @@ public final class QwenVisionTransformer {
         }
         NDArray seg = mgr.create(VisionLayout.segmentIds(cu, seqLen));
         NDArray other = seg.reshape(seqLen, 1).neq(seg.reshape(1, seqLen));
-        return other.toType(dt, false).mul(scalars.create(QwenVlOps.lowest(dt)));
+        return other.toType(dt, false).mul(lowest);
     }
 
     /** One vision block: {@code x + attn(norm1(x)); x + mlp(norm2(x))}. */

@@ -66,8 +66,12 @@ public final class QwenVlModel implements AutoCloseable {
         }
     }
 
-    /** Binds every weight of {@code store} (any key layout {@link QwenVlKeys} knows) on {@code device}. */
-    public static QwenVlModel load(WeightStore store, QwenVlConfig cfg, Device device, DataType dtype) {
+    /**
+     * Binds every weight of {@code store} (any key layout {@link QwenVlKeys} knows; ComfyUI scaled-fp8 weights are
+     * dequantized) on {@code device}.
+     */
+    public static QwenVlModel load(WeightStore source, QwenVlConfig cfg, Device device, DataType dtype) {
+        WeightStore store = ScaledFp8Store.wrapIfScaled(source);
         NDManager scalars = NDManager.newBaseManager(Device.cpu());
         NDManager weights = NDManager.newBaseManager(device);
         try {

@@ -27,12 +27,12 @@ public final class QwenVlTextModel {
     private final RmsNorm norm;
     private final float[] invFreq;
     private final int[] channelAxis;
-    private final NDManager scalars;
+    private final NDArray lowest;
 
     /** Binds {@code <w>.embed_tokens.weight}, {@code <w>.layers.*}, {@code <w>.norm.weight}; each layer in its own sub-manager. */
     public QwenVlTextModel(QwenVlConfig.Text cfg, Weights w, NDManager scalars) {
         this.cfg = cfg;
-        this.scalars = scalars;
+        this.lowest = scalars.create(QwenVlOps.lowest(w.dtype()));
         this.embedTokens = w.pp("embed_tokens").get("weight", cfg.vocabSize(), cfg.hiddenSize());
         this.layers = new ArrayList<>();
         for (int i = 0; i < cfg.numHiddenLayers(); i++) {
@@ -119,7 +119,7 @@ public final class QwenVlTextModel {
             }
             blocked = blocked.logicalOr(mgr.create(pad, new Shape(b, 1, 1, l)));
         }
-        return blocked.toType(dt, false).mul(scalars.create(QwenVlOps.lowest(dt)));
+        return blocked.toType(dt, false).mul(lowest);
     }
 
     /** One decoder layer: {@code x + attn(input_layernorm(x)); x + mlp(post_attention_layernorm(x))}. */

@@ -32,10 +32,14 @@ class QwenVlWeightLayoutsTest {
     }
 
     private static NDArray editHidden(QwenVlModel model, NDManager m) {
-        try (SafetensorsFile p = F.openReference("processor")) {
-            return model.forward(QwenVlParityChecks.longs2d(p.load("input_ids", m)),
-                    QwenVlParityChecks.longs2d(p.load("attention_mask", m)), p.load("pixel_values", m),
-                    QwenVlParityChecks.longs2d(p.load("image_grid_thw", m)), m);
+        return editHidden(model, m, F.reference("processor"));
+    }
+
+    private static NDArray editHidden(QwenVlModel model, NDManager m, Path processorReference) {
+        try (SafetensorsFile p = SafetensorsFile.open(processorReference)) {
+            return model.forward(QwenVlModelParityChecks.longs2d(p.load("input_ids", m)),
+                    QwenVlModelParityChecks.longs2d(p.load("attention_mask", m)), p.load("pixel_values", m),
+                    QwenVlModelParityChecks.longs2d(p.load("image_grid_thw", m)), m);
         }
     }
 
@@ -75,6 +79,22 @@ class QwenVlWeightLayoutsTest {
                 // same bf16 values, widened exactly: the same numbers
                 assertEquals(0.0, maxAbs(editHidden(fromComfy, m), editHidden(rounded, m)));
             }
+        }
+    }
+
+    @Test
+    void comfyUiScaledFp8FileIsDequantized() {
+        // src/test/resources/qwenvl: the tiny encoder in ComfyUI's scaled-fp8 layout and transformers' output with
+        // the dequantized weights (see the reference's info metadata)
+        Path fp8 = Path.of("src/test/resources/qwenvl/qwen_2.5_vl_tiny_fp8_scaled.safetensors");
+        Path tiny = Path.of("src/test/resources/fixtures/qwen-tiny/qwen-image-edit-2511-tiny/text_encoder");
+        try (NDManager m = NDManager.newBaseManager(Device.cpu());
+                QwenVlModel model = QwenVlModel.load(fp8, QwenVlConfig.fromFolder(tiny), Device.cpu(), DataType.FLOAT32);
+                SafetensorsFile ref = SafetensorsFile.open(Path.of("src/test/resources/qwenvl/fp8_scaled_reference.safetensors"))) {
+            Path inputs = Path.of("src/test/resources/fixtures/qwen-tiny/reference/processor.safetensors");
+            var r = dev.atelier.inference.parity.Parity.compare("fp8_scaled.edit.hidden_states_last", editHidden(model, m, inputs),
+                    ref.load("edit.hidden_states_last", m), dev.atelier.inference.parity.Tolerance.FORWARD);
+            assertTrue(r.ok(), r.line());
         }
     }
 

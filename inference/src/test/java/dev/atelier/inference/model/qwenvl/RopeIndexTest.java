@@ -22,7 +22,7 @@ class RopeIndexTest {
     private static final Fixture F = FixtureSupport.fixture();
 
     private static long[][] longs(SafetensorsFile f, String name, NDManager m) {
-        return QwenVlParityChecks.longs2d(f.load(name, m));
+        return QwenVlModelParityChecks.longs2d(f.load(name, m));
     }
 
     private static QwenVlConfig config() {

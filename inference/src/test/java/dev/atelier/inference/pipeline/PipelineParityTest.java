@@ -1,0 +1,21 @@
+package dev.atelier.inference.pipeline;
+
+import dev.atelier.inference.parity.FixtureSupport;
+import dev.atelier.inference.parity.ParityCheck;
+import org.junit.jupiter.api.Test;
+
+class PipelineParityTest {
+    private static ParityCheck check(String name) {
+        return PipelineParityChecks.all().stream().filter(c -> c.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void editMatchesDiffusers() throws Exception {
+        FixtureSupport.assertParity(check("pipeline.edit")).forEach(r -> System.out.println(r.line()));
+    }
+
+    @Test
+    void textToImageMatchesDiffusers() throws Exception {
+        FixtureSupport.assertParity(check("pipeline.t2i")).forEach(r -> System.out.println(r.line()));
+    }
+}

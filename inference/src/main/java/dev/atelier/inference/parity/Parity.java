@@ -24,6 +24,7 @@ public final class Parity {
         }
         all.add(new dev.atelier.inference.model.vae.VaeParityCheck());
         all.addAll(dev.atelier.inference.model.qwenvl.QwenVlModelParityChecks.all());
+        all.addAll(dev.atelier.inference.pipeline.PipelineParityChecks.all());
         return all;
     }
 

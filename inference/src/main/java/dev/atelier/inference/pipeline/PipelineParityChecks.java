@@ -31,7 +31,7 @@ public final class PipelineParityChecks {
     private PipelineParityChecks() {}
 
     public static List<ParityCheck> all() {
-        return List.of(new Guided("edit"), new Guided("t2i"));
+        return List.of(new Guided("edit"), new Guided("t2i"), new InpaintParity("inpaint"), new InpaintParity("inpaint_t2i"));
     }
 
     /** Copies {@code a} (float32) into {@code m}, out of any open scope. */

@@ -18,4 +18,14 @@ class PipelineParityTest {
     void textToImageMatchesDiffusers() throws Exception {
         FixtureSupport.assertParity(check("pipeline.t2i")).forEach(r -> System.out.println(r.line()));
     }
+
+    @Test
+    void textToImageInpaintMatchesDiffusers() throws Exception {
+        FixtureSupport.assertParity(new InpaintParity("inpaint_t2i")).forEach(r -> System.out.println(r.line()));
+    }
+
+    @Test
+    void editInpaintMatchesDiffusers() throws Exception {
+        FixtureSupport.assertParity(new InpaintParity("inpaint")).forEach(r -> System.out.println(r.line()));
+    }
 }

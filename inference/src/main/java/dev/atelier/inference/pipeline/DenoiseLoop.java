@@ -47,12 +47,13 @@ public final class DenoiseLoop {
      * @param total      steps in this run
      * @param timestep   the scheduler timestep (0..1000)
      * @param sigma      the sigma the step started from
+     * @param sigmaNext  the sigma the step went to ({@code x0 = latents - sigmaNext * noisePred})
      * @param latents    latents after the step (and the inpaint blend)
      * @param noisePred  the guided velocity used by the step
      * @param condPred   the cond prediction (target tokens)
      * @param uncondPred the uncond prediction or null without true CFG
      */
-    public record Step(int index, int total, float timestep, float sigma, NDArray latents, NDArray noisePred,
+    public record Step(int index, int total, float timestep, float sigma, float sigmaNext, NDArray latents, NDArray noisePred,
             NDArray condPred, NDArray uncondPred) {}
 
     @FunctionalInterface
@@ -70,10 +71,11 @@ public final class DenoiseLoop {
      * @param uncond       the negative prompt, or null for no true CFG
      * @param cfgScale     true_cfg_scale (used only with {@code uncond})
      * @param blend        inpaint blending, or null
+     * @param maxSteps     stop after this many steps (tests); 0 = all
      */
     public record Spec(Denoiser denoiser, FlowMatchEulerScheduler scheduler, float[] timesteps, NDArray imageLatents,
             List<ImageShape> imgShapes, Conditioning cond, Conditioning uncond, double cfgScale, CfgMode cfgMode,
-            InpaintBlend blend) {
+            InpaintBlend blend, int maxSteps) {
         public Spec {
             Objects.requireNonNull(denoiser, "denoiser");
             Objects.requireNonNull(scheduler, "scheduler");
@@ -100,8 +102,9 @@ public final class DenoiseLoop {
                 ? Conditioning.batch(spec.cond(), spec.uncond()) : null;
         NDArray scale = run.create((float) spec.cfgScale());
         NDArray current = latents;
+        int steps = spec.maxSteps() > 0 ? Math.min(spec.maxSteps(), ts.length) : ts.length;
         try {
-            for (int i = 0; i < ts.length; i++) {
+            for (int i = 0; i < steps; i++) {
                 NDArray next;
                 try (NDManager step = run.newSubManager(); NDScope scope = new NDScope()) {
                     current.tempAttach(step);
@@ -126,7 +129,8 @@ public final class DenoiseLoop {
                         next = blend(spec, next, i < ts.length - 1);
                     }
                     if (listener != null) {
-                        listener.onStep(new Step(i, ts.length, ts[i], sigma, next, noisePred, condPred, uncondPred));
+                        float sigmaNext = spec.scheduler().sigma(spec.scheduler().stepIndex());
+                        listener.onStep(new Step(i, steps, ts[i], sigma, sigmaNext, next, noisePred, condPred, uncondPred));
                     }
                     NDScope.unregister(next);
                     next.attach(run);

@@ -104,7 +104,7 @@ public final class EditPipeline {
                 latents.getShape().get(1));
         // 6. Denoising loop.
         DenoiseLoop.Spec spec = new DenoiseLoop.Spec(transformer::forward, scheduler, scheduler.timesteps(),
-                imageLatents, shapes, cond, uncond, in.sampling().cfg(), in.sampling().cfgMode(), null);
+                imageLatents, shapes, cond, uncond, in.sampling().cfg(), in.sampling().cfgMode(), null, 0);
         obs.stage(Stage.DENOISE);
         ImageShape target = shapes.get(0);
         NDArray out = DenoiseLoop.run(spec, latents, run, step -> {

@@ -76,7 +76,7 @@ public final class InpaintParity implements ParityCheck {
                     PipelineImages.readMask(dir.resolve(info.path("mask_image").asText())), List.of(),
                     info.path("prompt").asText(), negative, info.path("strength").asDouble(),
                     info.path("width").asInt(0), info.path("height").asInt(0), sampling,
-                    NoiseSource.recorded(new ArrayList<>(draws.values())), true, maxSteps);
+                    NoiseSource.recorded(new ArrayList<>(draws.values())), true, maxSteps, 0);
             var rec = new PipelineParityChecks.Recorder(m);
             var o = new InpaintPipeline(bundle, edit ? InpaintPipeline.Mode.EDIT : InpaintPipeline.Mode.TEXT_TO_IMAGE)
                     .run(in, m, rec, rec);

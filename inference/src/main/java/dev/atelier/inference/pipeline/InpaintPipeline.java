@@ -55,10 +55,12 @@ public final class InpaintPipeline {
      * @param references extra reference images (edit mode only), usually empty
      * @param width      text-to-image working size (ignored in edit mode)
      * @param stopAfter  run only this many steps and return the latents then (tests); 0 = all
+     * @param workingArea edit mode: the pixel area of the working size ({@code calculate_dimensions(area, w/h)});
+     *                   0 = the pipeline's 1024²
      */
     public record Inputs(RgbImage image, MaskImage mask, List<RgbImage> references, String prompt, String negative,
             double strength, int width, int height, PipelineSupport.Sampling sampling, NoiseSource noise,
-            boolean decode, int stopAfter) {
+            boolean decode, int stopAfter, long workingArea) {
         public Inputs {
             references = references == null ? List.of() : List.copyOf(references);
             if (!(strength > 0 && strength <= 1)) {
@@ -74,7 +76,8 @@ public final class InpaintPipeline {
         int height;
         RgbImage working;
         if (mode == Mode.EDIT) {
-            Dimensions.Size calc = Dimensions.calculateDimensions(Dimensions.VAE_IMAGE_SIZE, in.image().aspect());
+            Dimensions.Size calc = Dimensions.calculateDimensions(
+                    in.workingArea() > 0 ? in.workingArea() : Dimensions.VAE_IMAGE_SIZE, in.image().aspect());
             width = calc.width() / 16 * 16;
             height = calc.height() / 16 * 16;
             working = resize(in.image(), calc.width(), calc.height());
@@ -142,13 +145,10 @@ public final class InpaintPipeline {
         var transformer = model.transformer();
         // 6. Denoising loop with the masked blend.
         float[] ts = sched.timesteps();
-        if (in.stopAfter() > 0 && in.stopAfter() < ts.length) {
-            ts = java.util.Arrays.copyOf(ts, in.stopAfter());
-        }
-        boolean complete = ts.length == sched.timesteps().length;
+        boolean complete = in.stopAfter() <= 0 || in.stopAfter() >= ts.length;
         DenoiseLoop.Spec spec = new DenoiseLoop.Spec(transformer::forward, scheduler, ts, refTokens, shapes, cond,
                 uncond, in.sampling().cfg(), in.sampling().cfgMode(),
-                new DenoiseLoop.InpaintBlend(mask, p.imageLatents(), p.noise()));
+                new DenoiseLoop.InpaintBlend(mask, p.imageLatents(), p.noise()), in.stopAfter());
         obs.stage(Stage.DENOISE);
         ImageShape target = shapes.get(0);
         NDArray out = DenoiseLoop.run(spec, p.latents(), run, step -> {

@@ -58,7 +58,7 @@ public final class TextToImagePipeline {
         // 6. Denoising loop.
         var shape = PipelineSupport.tokens(width, height);
         DenoiseLoop.Spec spec = new DenoiseLoop.Spec(transformer::forward, scheduler, scheduler.timesteps(), null,
-                List.of(shape), cond, uncond, in.sampling().cfg(), in.sampling().cfgMode(), null);
+                List.of(shape), cond, uncond, in.sampling().cfg(), in.sampling().cfgMode(), null, 0);
         obs.stage(Stage.DENOISE);
         NDArray out = DenoiseLoop.run(spec, latents, run, step -> {
             if (recorder != null) {

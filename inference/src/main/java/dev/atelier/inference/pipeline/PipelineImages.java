@@ -21,7 +21,7 @@ public final class PipelineImages {
         return toMask(dev.atelier.inference.image.RgbImage.from(decode(file)));
     }
 
-    static MaskImage toMask(dev.atelier.inference.image.RgbImage img) {
+    public static MaskImage toMask(dev.atelier.inference.image.RgbImage img) {
         byte[] rgb = img.rgb();
         byte[] v = new byte[img.width() * img.height()];
         for (int i = 0; i < v.length; i++) {

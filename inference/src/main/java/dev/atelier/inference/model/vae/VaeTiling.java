@@ -138,8 +138,10 @@ public record VaeTiling(int tileSample, int strideSample) {
         String aIdx = axis == 2 ? ":, :, {}:, :" : ":, :, :, {}:";
         String bIdx = axis == 2 ? ":, :, :{}, :" : ":, :, :, :{}";
         var m = b.getManager();
-        try (NDArray wA = m.create(wa, new Shape(wShape));
-                NDArray wB = m.create(wb, new Shape(wShape));
+        try (NDArray wAHost = m.create(wa, new Shape(wShape));
+                NDArray wBHost = m.create(wb, new Shape(wShape));
+                NDArray wA = wAHost.toDevice(b.getDevice(), true);
+                NDArray wB = wBHost.toDevice(b.getDevice(), true);
                 NDArray aPart = a.get(new NDIndex(aIdx, aLen - e));
                 NDArray bPart = b.get(new NDIndex(bIdx, e));
                 NDArray t1 = aPart.mul(wA);

@@ -152,6 +152,36 @@ class VaeTilingTest {
     }
 
     @Test
+    void repeatedRunsLeaveNothingBehind() {
+        try (NDManager m = manager.newSubManager()) {
+            NDArray x = randomImage(m, 64, 96);
+            int vaeArrays = -1;
+            int callerArrays = -1;
+            for (int i = 0; i < 4; i++) {
+                NDArray z = vae.encode(x, i % 2 == 0 ? null : SMALL);
+                NDArray n = vae.normalize(z);
+                NDArray d = vae.denormalize(n);
+                NDArray y = vae.decode(d, i % 2 == 0 ? null : SMALL);
+                for (NDArray a : new NDArray[] {y, d, n, z}) {
+                    a.close();
+                }
+                int nowVae = countArrays(vae);
+                int nowCaller = m.getManagedArrays().size();
+                if (i >= 2) {
+                    assertEquals(vaeArrays, nowVae, "arrays left in the VAE's manager");
+                    assertEquals(callerArrays, nowCaller, "arrays left in the caller's manager");
+                }
+                vaeArrays = nowVae;
+                callerArrays = nowCaller;
+            }
+        }
+    }
+
+    private static int countArrays(QwenImageVae v) {
+        return v.weightsManager().getManagedArrays().size();
+    }
+
+    @Test
     void badInputsGetAMessage() {
         try (NDManager m = manager.newSubManager()) {
             IllegalArgumentException frames = assertThrows(IllegalArgumentException.class,

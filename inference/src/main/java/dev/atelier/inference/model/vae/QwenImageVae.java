@@ -137,7 +137,12 @@ public final class QwenImageVae implements AutoCloseable {
     /** As {@link #encodeDistribution(NDArray)} with an explicit tiling ({@code null}: untiled). */
     public VaeLatentDist encodeDistribution(NDArray image, VaeTiling tiling) {
         boolean five = image.getShape().dimension() == 5;
-        imageSize(image, config.inputChannels(), "image");
+        long[] hw = imageSize(image, config.inputChannels(), "image");
+        int s = config.spatialCompression();
+        if (hw[0] < s || hw[1] < s) {
+            throw new IllegalArgumentException("image is " + hw[1] + "×" + hw[0] + " pixels; the VAE needs at least "
+                    + s + "×" + s + " (one latent) — Qwen-Image pipelines need 16×16 (see SizePolicy)");
+        }
         NDManager owner = image.getManager();
         VaeLatentDist d;
         try (NDManager m = manager.newSubManager()) {

@@ -191,6 +191,9 @@ class VaeTilingTest {
                     () -> vae.encode(m.zeros(new Shape(1, 4, 32, 32))));
             assertTrue(rgba.getMessage().contains("3 channels"), rgba.getMessage());
             assertThrows(IllegalArgumentException.class, () -> vae.decode(m.zeros(new Shape(1, 3, 4, 4))));
+            IllegalArgumentException tiny = assertThrows(IllegalArgumentException.class,
+                    () -> vae.encode(m.zeros(new Shape(1, 3, 1, 1))));
+            assertTrue(tiny.getMessage().contains("1×1"), tiny.getMessage());
             assertThrows(IllegalArgumentException.class, () -> vae.setMemoryBudget(0));
         }
     }

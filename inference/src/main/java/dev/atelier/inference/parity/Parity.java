@@ -16,6 +16,7 @@ public final class Parity {
     public static List<ParityCheck> checks() {
         List<ParityCheck> all = new ArrayList<>();
         all.add(new dev.atelier.inference.model.vae.VaeParityCheck());
+        all.add(new dev.atelier.inference.model.vae.VaePipelineParityCheck());
         return all;
     }
 

@@ -191,7 +191,11 @@ public final class BenchVaeCommand implements Callable<Integer> {
 
     private static long memoryInUse(Device dev) {
         if (dev.isGpu()) {
-            return CudaUtils.getGpuMemory(dev).getUsed();
+            try {
+                return CudaUtils.getGpuMemory(dev).getUsed();
+            } catch (RuntimeException | LinkageError e) {
+                return 0; // cudart not found through JNA: memory is reported as 0
+            }
         }
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {

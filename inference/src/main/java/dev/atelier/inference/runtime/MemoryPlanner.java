@@ -88,13 +88,18 @@ public final class MemoryPlanner {
         List<List<ComponentRole>> keepOptions = List.of(
                 List.of(ComponentRole.TEXT_ENCODER, ComponentRole.TRANSFORMER, ComponentRole.VAE),
                 List.of(ComponentRole.TRANSFORMER, ComponentRole.VAE), List.of(ComponentRole.TRANSFORMER), List.of());
+        // Pick the fastest feasible option (ties: the earlier, i.e. more kept).
+        MemoryPlan best = null;
         for (List<ComponentRole> keep : keepOptions) {
             MemoryPlan p = tryKeep(r, avail, stages, keep);
-            if (p != null) {
-                return p;
+            if (p != null && (best == null || p.estimate().total() < best.estimate().total() - 1e-9)) {
+                best = p;
             }
         }
-        throw new AssertionError("every stage fits alone, so keeping nothing must fit");
+        if (best == null) {
+            throw new AssertionError("every stage fits alone, so keeping nothing must fit");
+        }
+        return best;
     }
 
     /** One component's own stage: its GPU weights, per-block placement, activations (incl. buffers). */
@@ -157,6 +162,12 @@ public final class MemoryPlanner {
             if (s != null && s.placement != Placement.CPU) {
                 kept += s.gpuBytes;
             }
+        }
+        // a text encoder not kept gets the room the kept components leave (it may stream, or run on the CPU)
+        ComponentWeights te = components.get(ComponentRole.TEXT_ENCODER);
+        if (te != null && !keep.contains(ComponentRole.TEXT_ENCODER)) {
+            Stage own = fitOrStream(te, textEncoderActivationBytes(te, r) + SLACK_BYTES, avail - kept);
+            stages.put(ComponentRole.TEXT_ENCODER, own != null ? own : Stage.cpu(te));
         }
         long peak = 0;
         for (Stage s : stages.values()) {

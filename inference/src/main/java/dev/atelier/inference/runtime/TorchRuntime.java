@@ -129,7 +129,8 @@ public final class TorchRuntime {
         props.put("PYTORCH_LIBRARY_PATH", libDir.toString());
         props.put("PYTORCH_VERSION", t.baseVersion());
         props.put("PYTORCH_FLAVOR", t.flavor());
-        Path jna = libDir.resolve("jna");
+        // beside, not inside, the library folder: DJL System.loads every library it finds under PYTORCH_LIBRARY_PATH
+        Path jna = jnaDir(libDir);
         String jnaPath = System.getProperty("jna.library.path");
         props.put("jna.library.path", jna + (jnaPath == null || jnaPath.isEmpty() ? "" : ":" + jnaPath));
         DataType ft = precision(lib, msg);
@@ -192,7 +193,7 @@ public final class TorchRuntime {
         Path jniCopy = libraryDir.resolve(JniLibrary.FILE_NAME);
         Files.deleteIfExists(libraryDir.resolve("0.36.0-" + JniLibrary.FILE_NAME));
         Files.copy(jni.path(), jniCopy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        Path jna = libraryDir.resolve("jna");
+        Path jna = jnaDir(libraryDir);
         Files.createDirectories(jna);
         Path cudartLink = jna.resolve("libcudart.so");
         Files.deleteIfExists(cudartLink);
@@ -307,6 +308,10 @@ public final class TorchRuntime {
             sb.append("\n  note: ").append(m);
         }
         return sb.toString();
+    }
+
+    private static Path jnaDir(Path libDir) {
+        return libDir.resolveSibling(libDir.getFileName() + "-jna");
     }
 
     static String setting(String property, String env) {

@@ -10,9 +10,10 @@
 #   4. doctor with the fresh patched build; 5. doctor via run-on-device.sh (PYTORCH_LIBRARY_PATH from the env)
 #   6. atelier plan with the NVML default budget
 set -uo pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 OUT=${OUT:-/tmp/atelier-gpu-check}
 mkdir -p "$OUT"
-CARRY=.carry/jvm
+CARRY=${CARRY:-$HERE/../../.carry/jvm}     # the staging folder (override when it lives elsewhere)
 bash $CARRY/run-on-device.sh -version 2>&1 | tail -1            # unpacks the JRE once
 JAVA=${DJL_DEVICE_WORK:-/tmp/djl-device}/jre/bin/java
 atelier() { env -u PYTORCH_LIBRARY_PATH -u PYTORCH_VERSION -u PYTORCH_FLAVOR "$@"; }
@@ -24,11 +25,11 @@ atelier run_cli doctor --gpu --smoke 2>&1 | tee "$OUT/1-doctor-shipped.txt"; ech
 
 echo "=== 2. rebuild the JNI (patched and stock) with packaging/jni/build-jni.sh"
 src=$(ls $CARRY/djl-src-*.tar.gz | head -1)
-( BUILD_DIR=/tmp/jni-b1 JOBS=8 bash packaging/jni/build-jni.sh "$src" "$OUT/jni-patched" > "$OUT/build-patched.log" 2>&1; echo "patched build exit $?" ) &
-( PATCH=none BUILD_DIR=/tmp/jni-b2 JOBS=8 bash packaging/jni/build-jni.sh "$src" "$OUT/jni-stock" > "$OUT/build-stock.log" 2>&1; echo "stock build exit $?" ) &
+( BUILD_DIR=/tmp/jni-b1 JOBS=8 bash "$HERE/build-jni.sh" "$src" "$OUT/jni-patched" > "$OUT/build-patched.log" 2>&1; echo "patched build exit $?" ) &
+( PATCH=none BUILD_DIR=/tmp/jni-b2 JOBS=8 bash "$HERE/build-jni.sh" "$src" "$OUT/jni-stock" > "$OUT/build-stock.log" 2>&1; echo "stock build exit $?" ) &
 wait
 tail -3 "$OUT/build-patched.log"; tail -3 "$OUT/build-stock.log"
-sha256sum packaging/jni/lib/linux-x86_64/torch-2.11.0-cu130/libdjl_torch.so "$OUT"/jni-*/libdjl_torch.so
+sha256sum "$HERE"/lib/linux-x86_64/torch-2.11.0-cu130/libdjl_torch.so "$OUT"/jni-*/libdjl_torch.so
 for v in stock patched; do
   d=/tmp/jni-$v/linux-x86_64/torch-2.11.0-cu130; mkdir -p "$d"; cp "$OUT/jni-$v"/libdjl_torch.so* "$d"/
 done

@@ -10,7 +10,7 @@ import dev.atelier.inference.runtime.Bytes;
 import dev.atelier.inference.runtime.DeviceInfo;
 import dev.atelier.inference.runtime.GpuTelemetry;
 import dev.atelier.inference.runtime.JniLibrary;
-import dev.atelier.inference.runtime.MemorySnapshot;
+import dev.atelier.inference.runtime.MemorySample;
 import dev.atelier.inference.runtime.TelemetrySampler;
 import dev.atelier.inference.runtime.TorchRuntime;
 import java.io.PrintStream;
@@ -91,10 +91,10 @@ final class DoctorCommand implements Callable<Integer> {
         AtomicInteger samples = new AtomicInteger();
         try (TelemetrySampler sampler = telemetry.startSampler(0, Duration.ofMillis(50), s -> samples.incrementAndGet());
              NDManager m = NDManager.newBaseManager(dev)) {
-            MemorySnapshot before = telemetry.sample(0);
+            MemorySample before = telemetry.sample(0);
             NDArray big = m.ones(new Shape(256, 1024, 1024), DataType.FLOAT32); // 1 GiB
             sync(big);
-            MemorySnapshot after = telemetry.sample(0);
+            MemorySample after = telemetry.sample(0);
             out.println("SMOKE f32 1 GiB on " + dev + ": process GPU " + Bytes.format(before.processGpuBytes()) + " -> "
                     + Bytes.format(after.processGpuBytes()) + ", device used " + Bytes.format(before.deviceUsedBytes())
                     + " -> " + Bytes.format(after.deviceUsedBytes()));

@@ -10,7 +10,7 @@ import java.util.function.Consumer;
 /**
  * Memory readings for the studio's meter and the benchmarks: device total/used and this process's use through
  * NVML ({@link Nvml}, java.lang.foreign), or, on machines without an NVIDIA driver, this process's RSS and JVM heap
- * with {@link MemorySnapshot#gpu()} false. Never throws for a missing driver: {@link #unavailableReason()} says why.
+ * with {@link MemorySample#gpu()} false. Never throws for a missing driver: {@link #unavailableReason()} says why.
  */
 public final class GpuTelemetry implements AutoCloseable {
     private final Nvml nvml;
@@ -85,10 +85,10 @@ public final class GpuTelemetry implements AutoCloseable {
     }
 
     /** One reading of device {@code index} (ignored without a GPU). */
-    public MemorySnapshot sample(int index) {
+    public MemorySample sample(int index) {
         ProcessMemory proc = ProcessMemory.read();
         if (nvml == null) {
-            return new MemorySnapshot(Instant.now(), false, -1, "CPU", -1, -1, -1, proc, unavailableReason);
+            return new MemorySample(Instant.now(), false, -1, "CPU", -1, -1, -1, proc, unavailableReason);
         }
         Nvml.Memory m = nvml.memory(index);
         long own = -1;
@@ -104,14 +104,14 @@ public final class GpuTelemetry implements AutoCloseable {
         } catch (NvmlException e) {
             note = e.getMessage();
         }
-        return new MemorySnapshot(Instant.now(), true, index, names[index], m.total(), m.used(), own, proc, note);
+        return new MemorySample(Instant.now(), true, index, names[index], m.total(), m.used(), own, proc, note);
     }
 
     /**
      * Starts a daemon thread that samples device {@code index} every {@code interval} and hands each snapshot
      * to {@code sink} (on that thread). Close the sampler to stop it.
      */
-    public TelemetrySampler startSampler(int index, Duration interval, Consumer<MemorySnapshot> sink) {
+    public TelemetrySampler startSampler(int index, Duration interval, Consumer<MemorySample> sink) {
         return new TelemetrySampler(() -> sample(index), interval, sink);
     }
 

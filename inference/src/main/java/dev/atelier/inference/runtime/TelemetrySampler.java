@@ -10,19 +10,19 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * Samples memory at a fixed interval on one daemon thread, hands each {@link MemorySnapshot} to a sink (the
+ * Samples memory at a fixed interval on one daemon thread, hands each {@link MemorySample} to a sink (the
  * studio's meter marshals it to the FX thread itself) and keeps the peaks for benchmarks. A failing sample is
  * skipped, never fatal.
  */
 public final class TelemetrySampler implements AutoCloseable {
     private final ScheduledExecutorService timer;
-    private final AtomicReference<MemorySnapshot> last = new AtomicReference<>();
+    private final AtomicReference<MemorySample> last = new AtomicReference<>();
     private final AtomicLong peakDeviceUsed = new AtomicLong(-1);
     private final AtomicLong peakProcessGpu = new AtomicLong(-1);
     private final AtomicLong peakRss = new AtomicLong(-1);
     private final AtomicLong samples = new AtomicLong();
 
-    TelemetrySampler(Supplier<MemorySnapshot> source, Duration interval, Consumer<MemorySnapshot> sink) {
+    TelemetrySampler(Supplier<MemorySample> source, Duration interval, Consumer<MemorySample> sink) {
         if (interval.isNegative() || interval.isZero()) {
             throw new IllegalArgumentException("sampling interval must be positive, got " + interval);
         }
@@ -33,7 +33,7 @@ public final class TelemetrySampler implements AutoCloseable {
         });
         timer.scheduleAtFixedRate(() -> {
             try {
-                MemorySnapshot s = source.get();
+                MemorySample s = source.get();
                 record(s);
                 sink.accept(s);
             } catch (RuntimeException e) {
@@ -42,7 +42,7 @@ public final class TelemetrySampler implements AutoCloseable {
         }, 0, interval.toNanos(), TimeUnit.NANOSECONDS);
     }
 
-    private void record(MemorySnapshot s) {
+    private void record(MemorySample s) {
         last.set(s);
         samples.incrementAndGet();
         peakDeviceUsed.accumulateAndGet(s.deviceUsedBytes(), Math::max);
@@ -51,7 +51,7 @@ public final class TelemetrySampler implements AutoCloseable {
     }
 
     /** The latest snapshot, null before the first one. */
-    public MemorySnapshot last() {
+    public MemorySample last() {
         return last.get();
     }
 

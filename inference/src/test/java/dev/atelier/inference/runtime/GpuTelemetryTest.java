@@ -27,7 +27,7 @@ class GpuTelemetryTest {
             assertFalse(t.gpuAvailable());
             assertEquals(0, t.deviceCount());
             assertTrue(t.unavailableReason().contains(MISSING));
-            MemorySnapshot s = t.sample(0);
+            MemorySample s = t.sample(0);
             assertFalse(s.gpu());
             assertEquals(-1, s.deviceTotalBytes());
             assertEquals(-1, s.processGpuBytes());
@@ -36,13 +36,18 @@ class GpuTelemetryTest {
             assertTrue(s.process().peakRssBytes() >= s.process().rssBytes());
             assertTrue(s.process().heapUsedBytes() > 0 && s.process().heapMaxBytes() >= s.process().heapUsedBytes());
             assertTrue(s.describe().startsWith("CPU only: RSS "), s.describe());
+            dev.atelier.inference.api.MemorySnapshot api = s.toApi(12L << 30, java.util.Map.of("transformer", 5L));
+            assertTrue(api.cpuOnly());
+            assertEquals(0, api.deviceTotal());
+            assertEquals(s.process().rssBytes(), api.processUsed());
+            assertEquals(12L << 30, api.budget());
         }
     }
 
     @Test
     void defaultOpenNeverThrowsOnThisMachine() {
         try (GpuTelemetry t = GpuTelemetry.open()) {
-            MemorySnapshot s = t.sample(0);
+            MemorySample s = t.sample(0);
             assertEquals(t.gpuAvailable(), s.gpu());
             if (!t.gpuAvailable()) {
                 assertFalse(t.unavailableReason().isEmpty());
@@ -52,7 +57,7 @@ class GpuTelemetryTest {
 
     @Test
     void samplerEmitsSnapshotsAndKeepsPeaks() throws InterruptedException {
-        List<MemorySnapshot> seen = new CopyOnWriteArrayList<>();
+        List<MemorySample> seen = new CopyOnWriteArrayList<>();
         try (GpuTelemetry t = GpuTelemetry.open(MISSING);
              TelemetrySampler s = t.startSampler(0, Duration.ofMillis(20), seen::add)) {
             long deadline = System.nanoTime() + 5_000_000_000L;

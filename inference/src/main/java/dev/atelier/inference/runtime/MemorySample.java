@@ -16,12 +16,28 @@ import java.time.Instant;
  * @param process          this process's RSS and JVM heap
  * @param note             why some values are missing; empty when all are there
  */
-public record MemorySnapshot(Instant time, boolean gpu, int deviceIndex, String deviceName, long deviceTotalBytes,
+public record MemorySample(Instant time, boolean gpu, int deviceIndex, String deviceName, long deviceTotalBytes,
                              long deviceUsedBytes, long processGpuBytes, ProcessMemory process, String note) {
 
     /** Free device memory, -1 without a GPU. */
     public long deviceFreeBytes() {
         return gpu ? deviceTotalBytes - deviceUsedBytes : -1;
+    }
+
+    /**
+     * For the engine's {@code EngineEvent.Memory}: device figures from NVML, or on a CPU-only machine the process
+     * RSS as {@code processUsed} (and {@code cpuOnly}). An unknown process share on the GPU is reported as 0.
+     *
+     * @param budget     the VRAM budget in bytes (0: none)
+     * @param components bytes per component ("text_encoder", "transformer", "vae", "activations", ...)
+     */
+    public dev.atelier.inference.api.MemorySnapshot toApi(long budget, java.util.Map<String, Long> components) {
+        if (!gpu) {
+            return new dev.atelier.inference.api.MemorySnapshot(0, 0, Math.max(0, process.rssBytes()), budget,
+                    components, true);
+        }
+        return new dev.atelier.inference.api.MemorySnapshot(deviceUsedBytes, deviceTotalBytes,
+                Math.max(0, processGpuBytes), budget, components, false);
     }
 
     /** One line for logs and the CLI. */

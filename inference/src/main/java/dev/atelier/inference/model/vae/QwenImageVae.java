@@ -141,7 +141,7 @@ public final class QwenImageVae implements AutoCloseable {
         int s = config.spatialCompression();
         if (hw[0] < s || hw[1] < s) {
             throw new IllegalArgumentException("image is " + hw[1] + "×" + hw[0] + " pixels; the VAE needs at least "
-                    + s + "×" + s + " (one latent) — Qwen-Image pipelines need 16×16 (see SizePolicy)");
+                    + s + "×" + s + " (one latent) — Qwen-Image pipelines need 16×16 (see VaeSizePolicy)");
         }
         NDManager owner = image.getManager();
         VaeLatentDist d;

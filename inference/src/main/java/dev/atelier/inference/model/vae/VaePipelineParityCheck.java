@@ -6,8 +6,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import dev.atelier.inference.image.ImageFiles;
-import dev.atelier.inference.image.RgbImage;
-import dev.atelier.inference.image.SizePolicy;
+import dev.atelier.inference.api.RgbImage;
+import dev.atelier.inference.image.VaeSizePolicy;
 import dev.atelier.inference.image.VaeImageProcessor;
 import dev.atelier.inference.io.SafetensorsFile;
 import dev.atelier.inference.parity.Fixture;
@@ -26,7 +26,7 @@ import java.util.List;
 /**
  * The VAE as the pipelines drive it, against the pipeline references:
  * <ul>
- *   <li>{@code pipeline_edit}: the reference image through {@link SizePolicy#editVaeImageSize} (Lanczos),
+ *   <li>{@code pipeline_edit}: the reference image through {@link VaeSizePolicy#editVaeImageSize} (Lanczos),
  *       {@link VaeImageProcessor#preprocess}, encode (mode), edit-plus normalisation and packing against
  *       {@code cfg4.image_latents_first256} and {@code cfg4.image_latents_stats} ({@link Tolerance#FORWARD}; sums
  *       scaled by the element count);</li>
@@ -84,11 +84,11 @@ public final class VaePipelineParityCheck implements ParityCheck {
         String prefix = first.substring(0, first.length() - "image_latents_first256".length());
         RgbImage img;
         try {
-            img = RgbImage.from(ImageFiles.read(imageFile));
+            img = ImageFiles.readRgb(imageFile);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        Dimensions.Size size = SizePolicy.editVaeImageSize(img.width(), img.height());
+        Dimensions.Size size = VaeSizePolicy.editVaeImageSize(img.width(), img.height());
         NDArray x = VaeImageProcessor.preprocess(img, size.width(), size.height(), m).expandDims(2);
         NDArray packed = Latents.pack(vae.normalize(vae.encode(x)));
         NDArray expected = ref.load(first, m, DataType.FLOAT32);

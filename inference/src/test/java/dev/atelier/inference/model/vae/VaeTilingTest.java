@@ -182,6 +182,13 @@ class VaeTilingTest {
     }
 
     @Test
+    void theMemoryPlansTilingMapsToTiles() {
+        assertEquals(null, VaeTiling.fromPlan(new dev.atelier.inference.runtime.VaeTiling(false, 0, 0, 1), 8));
+        VaeTiling t = VaeTiling.fromPlan(new dev.atelier.inference.runtime.VaeTiling(true, 512, 64, 1), 8);
+        assertEquals(new VaeTiling(576, 512), t);
+    }
+
+    @Test
     void badInputsGetAMessage() {
         try (NDManager m = manager.newSubManager()) {
             IllegalArgumentException frames = assertThrows(IllegalArgumentException.class,

@@ -43,8 +43,12 @@ public final class BenchTextEncoderCommand implements Callable<Integer> {
     static final int PROMPT_TOKENS = 52;
     static final int SUFFIX_TOKENS = 5;
 
-    @Option(names = "--random-weights", description = "random weights with the config's shapes (required for now)")
+    @Option(names = "--random-weights", description = "random weights with the config's shapes (no download needed)")
     boolean randomWeights;
+
+    @Option(names = "--model", description = "instead of random weights: a pipeline folder, text_encoder folder or "
+            + "ComfyUI text-encoder file")
+    Path model;
 
     @Option(names = "--device", defaultValue = "gpu", description = "gpu or cpu (default ${DEFAULT-VALUE})")
     String device;
@@ -81,8 +85,8 @@ public final class BenchTextEncoderCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        if (!randomWeights) {
-            spec.commandLine().getErr().println("error: only --random-weights is supported: pass --random-weights");
+        if (randomWeights == (model != null)) {
+            spec.commandLine().getErr().println("error: pass either --random-weights or --model PATH");
             return 2;
         }
         Device dev = switch (device.toLowerCase(Locale.ROOT)) {
@@ -92,7 +96,8 @@ public final class BenchTextEncoderCommand implements Callable<Integer> {
         };
         String dt = dtype != null ? dtype : dev.isGpu() ? "bf16" : "f32";
         DataType dataType = dt.equalsIgnoreCase("bf16") ? DataType.BFLOAT16 : DataType.FLOAT32;
-        QwenVlConfig cfg = config != null ? QwenVlConfig.load(config) : QwenVlConfig.qwen25Vl7b();
+        QwenVlConfig given = config != null ? QwenVlConfig.load(config) : null;
+        QwenVlConfig cfg = given != null ? given : model != null ? configOf(model) : QwenVlConfig.qwen25Vl7b();
         String[] wh = imageSize.toLowerCase(Locale.ROOT).split("x");
         int[] hw = conditionPatchGrid(Integer.parseInt(wh[0]), Integer.parseInt(wh[1]), cfg);
         long[][] grid = {{1, hw[0], hw[1]}};
@@ -106,12 +111,13 @@ public final class BenchTextEncoderCommand implements Callable<Integer> {
                 ids[0].length, warmup, iters);
         out.flush();
         long t0 = System.nanoTime();
-        try (QwenVlModel model = QwenVlModel.load(new QwenVlRandomWeights(cfg), cfg, dev, dataType);
+        try (QwenVlModel model = this.model != null ? QwenVlModel.load(this.model, cfg, dev, dataType)
+                        : QwenVlModel.load(new QwenVlRandomWeights(cfg), cfg, dev, dataType);
                 NDManager m = NDManager.newBaseManager(dev)) {
             // a tiny forward makes sure every weight has been created on the device
             sync(model.imageEmbeds(m.zeros(new Shape(cfg.vision().spatialMergeUnit(), cfg.vision().patchDim())),
                     new long[][] {{1, cfg.vision().spatialMergeSize(), cfg.vision().spatialMergeSize()}}, m));
-            out.printf(Locale.ROOT, "RESULT text_encoder.load_random_s=%.2f%n", (System.nanoTime() - t0) / 1e9);
+            out.printf(Locale.ROOT, "RESULT text_encoder.load_s=%.2f%n", (System.nanoTime() - t0) / 1e9);
             NDArray pixels = m.randomNormal(0f, 1f, new Shape((long) hw[0] * hw[1], cfg.vision().patchDim()),
                     DataType.FLOAT32);
             QwenVlPromptEncoder encoder = new QwenVlPromptEncoder(model);
@@ -168,6 +174,12 @@ public final class BenchTextEncoderCommand implements Callable<Integer> {
             System.arraycopy(flat, i * c, out[i], 0, c);
         }
         return out;
+    }
+
+    private static QwenVlConfig configOf(Path p) {
+        Path folder = java.nio.file.Files.isRegularFile(p.resolve("model_index.json")) ? p.resolve("text_encoder") : p;
+        return java.nio.file.Files.isRegularFile(folder.resolve("config.json")) ? QwenVlConfig.fromFolder(folder)
+                : QwenVlConfig.qwen25Vl7b();
     }
 
     private double time(java.util.function.Supplier<NDArray> run) {

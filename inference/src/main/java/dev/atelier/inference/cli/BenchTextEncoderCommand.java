@@ -12,6 +12,7 @@ import dev.atelier.inference.model.qwenvl.PromptTemplate;
 import dev.atelier.inference.model.qwenvl.QwenVlPromptEncoder;
 import dev.atelier.inference.model.qwenvl.QwenVlRandomWeights;
 import dev.atelier.inference.model.qwenvl.QwenVlTensors;
+import dev.atelier.inference.runtime.TorchRuntime;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -89,13 +90,26 @@ public final class BenchTextEncoderCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("error: pass either --random-weights or --model PATH");
             return 2;
         }
-        Device dev = switch (device.toLowerCase(Locale.ROOT)) {
-            case "gpu", "cuda" -> Device.gpu(0);
-            case "cpu" -> Device.cpu();
+        boolean gpu = switch (device.toLowerCase(Locale.ROOT)) {
+            case "gpu", "cuda" -> true;
+            case "cpu" -> false;
             default -> throw new CommandLine.ParameterException(spec.commandLine(), "--device must be gpu or cpu");
         };
-        String dt = dtype != null ? dtype : dev.isGpu() ? "bf16" : "f32";
+        // libtorch + the patched JNI as the rest of Atelier finds them (run-on-device.sh's PYTORCH_LIBRARY_PATH wins)
+        TorchRuntime rt = TorchRuntime.configure(TorchRuntime.Settings.fromEnvironment(gpu)).verifyLoaded();
+        rt.messages().forEach(msg -> out.println("note: " + msg));
+        if (gpu && rt.backend() != TorchRuntime.Backend.GPU) {
+            spec.commandLine().getErr().println("error: no GPU engine (" + rt.describe() + ")");
+            return 2;
+        }
+        Device dev = rt.device();
+        String dt = dtype != null ? dtype : gpu ? "bf16" : "f32";
         DataType dataType = dt.equalsIgnoreCase("bf16") ? DataType.BFLOAT16 : DataType.FLOAT32;
+        if (dataType == DataType.BFLOAT16 && rt.floatType() != DataType.BFLOAT16) {
+            out.println("note: this JNI cannot use bf16; running in " + rt.floatType());
+            dataType = rt.floatType();
+            dt = dataType.toString();
+        }
         QwenVlConfig given = config != null ? QwenVlConfig.load(config) : null;
         QwenVlConfig cfg = given != null ? given : model != null ? configOf(model) : QwenVlConfig.qwen25Vl7b();
         String[] wh = imageSize.toLowerCase(Locale.ROOT).split("x");

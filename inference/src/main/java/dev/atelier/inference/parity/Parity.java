@@ -19,6 +19,7 @@ public final class Parity {
         all.addAll(dev.atelier.inference.model.qwenvl.QwenVlParityChecks.all());
         all.add(new dev.atelier.inference.model.vae.VaeParityCheck());
         all.add(new dev.atelier.inference.model.vae.VaePipelineParityCheck());
+        all.addAll(dev.atelier.inference.model.qwenvl.QwenVlModelParityChecks.all());
         return all;
     }
 

@@ -38,8 +38,8 @@ public final class EagerAttention implements Attention {
         long sk = k.getShape().get(2);
         NDArray scale = cpuScalars.create((float) (1.0 / Math.sqrt(d)));
         long chunk = Math.max(1, Math.min(sq, maxScoreElements / Math.max(1, b * h * sk)));
-        NDList parts = new NDList();
-        try (NDScope scope = new NDScope()) {
+        return Scopes.one(() -> {
+            NDList parts = new NDList();
             NDArray kt = k.transpose(0, 1, 3, 2);
             NDArray bias = null;
             if (keyMask != null) {
@@ -64,12 +64,11 @@ public final class EagerAttention implements Attention {
                 parts.add(part);
             }
             NDArray out = parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 2);
-            NDScope.unregister(out);
             if (parts.size() > 1) {
                 parts.close();
             }
             return out;
-        }
+        });
     }
 
     @Override

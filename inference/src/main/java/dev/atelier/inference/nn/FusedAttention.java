@@ -19,12 +19,11 @@ public final class FusedAttention implements Attention {
         }
         long b = q.getShape().get(0);
         long sk = k.getShape().get(2);
-        try (NDScope scope = new NDScope()) {
-            NDArray m = keyMask.toType(DataType.BOOLEAN, false).reshape(b, 1, 1, sk);
-            NDArray out = ops.call("sdpa_masked", q, k, v, m);
-            NDScope.unregister(out);
-            return out;
-        }
+        return Scopes.one(() -> {
+                NDArray m = keyMask.toType(DataType.BOOLEAN, false).reshape(b, 1, 1, sk);
+                NDArray out = ops.call("sdpa_masked", q, k, v, m);
+                return out;
+        });
     }
 
     @Override

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import dev.atelier.inference.nn.Attention;
 import dev.atelier.inference.nn.Kernels;
+import dev.atelier.inference.nn.Scopes;
 import dev.atelier.inference.nn.Linear;
 import dev.atelier.inference.nn.Weights;
 
@@ -80,24 +81,23 @@ public final class QwenDoubleStreamAttention {
         long b = img.getShape().get(0);
         long si = img.getShape().get(1);
         long st = txt.getShape().get(1);
-        try (NDScope scope = new NDScope()) {
-            NDArray iq = k.qkNormRope(heads(toQ.forward(img)), normQ, EPS, rope.imgCos(), rope.imgSin());
-            NDArray ik = k.qkNormRope(heads(toK.forward(img)), normK, EPS, rope.imgCos(), rope.imgSin());
-            NDArray iv = heads(toV.forward(img));
-            NDArray tq = k.qkNormRope(heads(addQProj.forward(txt)), normAddedQ, EPS, rope.txtCos(), rope.txtSin());
-            NDArray tk = k.qkNormRope(heads(addKProj.forward(txt)), normAddedK, EPS, rope.txtCos(), rope.txtSin());
-            NDArray tv = heads(addVProj.forward(txt));
-            // [B, S, H, Dh] -> [B, H, S, Dh], order [text, image]
-            NDArray q = NDArrays.concat(new NDList(tq, iq), 1).transpose(0, 2, 1, 3);
-            NDArray key = NDArrays.concat(new NDList(tk, ik), 1).transpose(0, 2, 1, 3);
-            NDArray v = NDArrays.concat(new NDList(tv, iv), 1).transpose(0, 2, 1, 3);
-            NDArray o = attention.attend(q, key, v, jointMask).transpose(0, 2, 1, 3)
-                    .reshape(b, st + si, (long) heads * headDim);
-            NDArray txtOut = toAddOut.forward(o.get(new NDIndex(":, :{}", st)));
-            NDArray imgOut = toOut.forward(o.get(new NDIndex(":, {}:", st)));
-            NDScope.unregister(imgOut, txtOut);
-            return new NDArray[] {imgOut, txtOut};
-        }
+        return Scopes.many(() -> {
+                NDArray iq = k.qkNormRope(heads(toQ.forward(img)), normQ, EPS, rope.imgCos(), rope.imgSin());
+                NDArray ik = k.qkNormRope(heads(toK.forward(img)), normK, EPS, rope.imgCos(), rope.imgSin());
+                NDArray iv = heads(toV.forward(img));
+                NDArray tq = k.qkNormRope(heads(addQProj.forward(txt)), normAddedQ, EPS, rope.txtCos(), rope.txtSin());
+                NDArray tk = k.qkNormRope(heads(addKProj.forward(txt)), normAddedK, EPS, rope.txtCos(), rope.txtSin());
+                NDArray tv = heads(addVProj.forward(txt));
+                // [B, S, H, Dh] -> [B, H, S, Dh], order [text, image]
+                NDArray q = NDArrays.concat(new NDList(tq, iq), 1).transpose(0, 2, 1, 3);
+                NDArray key = NDArrays.concat(new NDList(tk, ik), 1).transpose(0, 2, 1, 3);
+                NDArray v = NDArrays.concat(new NDList(tv, iv), 1).transpose(0, 2, 1, 3);
+                NDArray o = attention.attend(q, key, v, jointMask).transpose(0, 2, 1, 3)
+                        .reshape(b, st + si, (long) heads * headDim);
+                NDArray txtOut = toAddOut.forward(o.get(new NDIndex(":, :{}", st)));
+                NDArray imgOut = toOut.forward(o.get(new NDIndex(":, {}:", st)));
+                return new NDArray[] {imgOut, txtOut};
+        });
     }
 
     private NDArray heads(NDArray x) {

@@ -41,19 +41,17 @@ public final class EagerKernels implements Kernels {
     @Override
     public NDArray rmsNorm(NDArray x, NDArray weight, float eps) {
         return Scopes.one(() -> {
-                NDArray out = RmsNorm.apply(x, weight, scalar(eps));
-                return out;
+            return RmsNorm.apply(x, weight, scalar(eps));
         });
     }
 
     private static NDArray layerNorm(NDArray x, float eps) {
         long d = x.getShape().getLastDimension();
         return Scopes.one(() -> {
-                NDManager m = x.getManager();
-                NDArray g = m.ones(new Shape(d), x.getDataType());
-                NDArray b = m.zeros(new Shape(d), x.getDataType());
-                NDArray out = ai.djl.nn.norm.LayerNorm.layerNorm(x, new Shape(d), g, b, eps).singletonOrThrow();
-                return out;
+            NDManager m = x.getManager();
+            NDArray g = m.ones(new Shape(d), x.getDataType());
+            NDArray b = m.zeros(new Shape(d), x.getDataType());
+            return ai.djl.nn.norm.LayerNorm.layerNorm(x, new Shape(d), g, b, eps).singletonOrThrow();
         });
     }
 
@@ -64,8 +62,7 @@ public final class EagerKernels implements Kernels {
     @Override
     public NDArray normModulate(NDArray x, NDArray shift, NDArray scale, float eps) {
         return Scopes.one(() -> {
-                NDArray out = modulate(layerNorm(x, eps), shift, scale);
-                return out;
+            return modulate(layerNorm(x, eps), shift, scale);
         });
     }
 
@@ -73,31 +70,28 @@ public final class EagerKernels implements Kernels {
     public NDArray normModulateSplit(NDArray x, NDArray shift0, NDArray scale0, NDArray shift1, NDArray scale1,
             long split, float eps) {
         return Scopes.one(() -> {
-                NDArray n = layerNorm(x, eps);
-                NDArray a = modulate(n.get(new NDIndex(":, :{}", split)), shift0, scale0);
-                NDArray b = modulate(n.get(new NDIndex(":, {}:", split)), shift1, scale1);
-                NDArray out = NDArrays.concat(new NDList(a, b), 1);
-                return out;
+            NDArray n = layerNorm(x, eps);
+            NDArray a = modulate(n.get(new NDIndex(":, :{}", split)), shift0, scale0);
+            NDArray b = modulate(n.get(new NDIndex(":, {}:", split)), shift1, scale1);
+            return NDArrays.concat(new NDList(a, b), 1);
         });
     }
 
     @Override
     public NDArray gatedAdd(NDArray x, NDArray gate, NDArray y) {
         return Scopes.one(() -> {
-                NDArray out = x.add(gate.expandDims(1).mul(y));
-                return out;
+            return x.add(gate.expandDims(1).mul(y));
         });
     }
 
     @Override
     public NDArray gatedAddSplit(NDArray x, NDArray gate0, NDArray gate1, NDArray y, long split) {
         return Scopes.one(() -> {
-                NDIndex first = new NDIndex(":, :{}", split);
-                NDIndex rest = new NDIndex(":, {}:", split);
-                NDArray a = x.get(first).add(gate0.expandDims(1).mul(y.get(first)));
-                NDArray b = x.get(rest).add(gate1.expandDims(1).mul(y.get(rest)));
-                NDArray out = NDArrays.concat(new NDList(a, b), 1);
-                return out;
+            NDIndex first = new NDIndex(":, :{}", split);
+            NDIndex rest = new NDIndex(":, {}:", split);
+            NDArray a = x.get(first).add(gate0.expandDims(1).mul(y.get(first)));
+            NDArray b = x.get(rest).add(gate1.expandDims(1).mul(y.get(rest)));
+            return NDArrays.concat(new NDList(a, b), 1);
         });
     }
 
@@ -109,33 +103,30 @@ public final class EagerKernels implements Kernels {
         long heads = sh.get(2);
         long d = sh.get(3);
         return Scopes.one(() -> {
-                NDArray h = rmsNorm(x, weight, eps).toType(DataType.FLOAT32, false);
-                NDArray pairs = h.reshape(bsz, seq, heads, d / 2, 2);
-                NDArray re = pairs.get(new NDIndex("..., 0"));
-                NDArray im = pairs.get(new NDIndex("..., 1"));
-                NDArray c = cos.reshape(seq, 1, d / 2);
-                NDArray sn = sin.reshape(seq, 1, d / 2);
-                NDArray outRe = re.mul(c).sub(im.mul(sn));
-                NDArray outIm = re.mul(sn).add(im.mul(c));
-                NDArray out = NDArrays.stack(new NDList(outRe, outIm), 4).reshape(sh).toType(x.getDataType(), false);
-                return out;
+            NDArray h = rmsNorm(x, weight, eps).toType(DataType.FLOAT32, false);
+            NDArray pairs = h.reshape(bsz, seq, heads, d / 2, 2);
+            NDArray re = pairs.get(new NDIndex("..., 0"));
+            NDArray im = pairs.get(new NDIndex("..., 1"));
+            NDArray c = cos.reshape(seq, 1, d / 2);
+            NDArray sn = sin.reshape(seq, 1, d / 2);
+            NDArray outRe = re.mul(c).sub(im.mul(sn));
+            NDArray outIm = re.mul(sn).add(im.mul(c));
+            return NDArrays.stack(new NDList(outRe, outIm), 4).reshape(sh).toType(x.getDataType(), false);
         });
     }
 
     @Override
     public NDArray geluTanh(NDArray x) {
         return Scopes.one(() -> {
-                NDArray inner = x.add(x.mul(x).mul(x).mul(geluK)).mul(geluC).tanh();
-                NDArray out = x.mul(half).mul(inner.add(one));
-                return out;
+            NDArray inner = x.add(x.mul(x).mul(x).mul(geluK)).mul(geluC).tanh();
+            return x.mul(half).mul(inner.add(one));
         });
     }
 
     @Override
     public NDArray silu(NDArray x) {
         return Scopes.one(() -> {
-                NDArray out = x.mul(ai.djl.nn.Activation.sigmoid(x));
-                return out;
+            return x.mul(ai.djl.nn.Activation.sigmoid(x));
         });
     }
 

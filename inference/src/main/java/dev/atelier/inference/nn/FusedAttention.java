@@ -1,7 +1,6 @@
 package dev.atelier.inference.nn;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 
 /** {@code torch.nn.functional.scaled_dot_product_attention} through the {@link TorchOps} file. */
@@ -20,9 +19,8 @@ public final class FusedAttention implements Attention {
         long b = q.getShape().get(0);
         long sk = k.getShape().get(2);
         return Scopes.one(() -> {
-                NDArray m = keyMask.toType(DataType.BOOLEAN, false).reshape(b, 1, 1, sk);
-                NDArray out = ops.call("sdpa_masked", q, k, v, m);
-                return out;
+            NDArray m = keyMask.toType(DataType.BOOLEAN, false).reshape(b, 1, 1, sk);
+            return ops.call("sdpa_masked", q, k, v, m);
         });
     }
 

@@ -1,7 +1,6 @@
 package dev.atelier.inference.model.qwenimage;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDScope;
 import dev.atelier.inference.nn.Kernels;
 import dev.atelier.inference.nn.Scopes;
 import dev.atelier.inference.nn.Linear;
@@ -32,8 +31,8 @@ public final class FeedForward {
 
     public NDArray forward(NDArray x, Kernels k) {
         return Scopes.one(() -> {
-                NDArray y = out.forward(k.geluTanh(proj.forward(x)));
-                return y;
+            NDArray y = out.forward(k.geluTanh(proj.forward(x)));
+            return y;
         });
     }
 }

@@ -3,7 +3,6 @@ package dev.atelier.inference.model.qwenimage;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import dev.atelier.inference.nn.Attention;
 import dev.atelier.inference.nn.Kernels;
@@ -82,21 +81,21 @@ public final class QwenDoubleStreamAttention {
         long si = img.getShape().get(1);
         long st = txt.getShape().get(1);
         return Scopes.many(() -> {
-                NDArray iq = k.qkNormRope(heads(toQ.forward(img)), normQ, EPS, rope.imgCos(), rope.imgSin());
-                NDArray ik = k.qkNormRope(heads(toK.forward(img)), normK, EPS, rope.imgCos(), rope.imgSin());
-                NDArray iv = heads(toV.forward(img));
-                NDArray tq = k.qkNormRope(heads(addQProj.forward(txt)), normAddedQ, EPS, rope.txtCos(), rope.txtSin());
-                NDArray tk = k.qkNormRope(heads(addKProj.forward(txt)), normAddedK, EPS, rope.txtCos(), rope.txtSin());
-                NDArray tv = heads(addVProj.forward(txt));
-                // [B, S, H, Dh] -> [B, H, S, Dh], order [text, image]
-                NDArray q = NDArrays.concat(new NDList(tq, iq), 1).transpose(0, 2, 1, 3);
-                NDArray key = NDArrays.concat(new NDList(tk, ik), 1).transpose(0, 2, 1, 3);
-                NDArray v = NDArrays.concat(new NDList(tv, iv), 1).transpose(0, 2, 1, 3);
-                NDArray o = attention.attend(q, key, v, jointMask).transpose(0, 2, 1, 3)
-                        .reshape(b, st + si, (long) heads * headDim);
-                NDArray txtOut = toAddOut.forward(o.get(new NDIndex(":, :{}", st)));
-                NDArray imgOut = toOut.forward(o.get(new NDIndex(":, {}:", st)));
-                return new NDArray[] {imgOut, txtOut};
+            NDArray iq = k.qkNormRope(heads(toQ.forward(img)), normQ, EPS, rope.imgCos(), rope.imgSin());
+            NDArray ik = k.qkNormRope(heads(toK.forward(img)), normK, EPS, rope.imgCos(), rope.imgSin());
+            NDArray iv = heads(toV.forward(img));
+            NDArray tq = k.qkNormRope(heads(addQProj.forward(txt)), normAddedQ, EPS, rope.txtCos(), rope.txtSin());
+            NDArray tk = k.qkNormRope(heads(addKProj.forward(txt)), normAddedK, EPS, rope.txtCos(), rope.txtSin());
+            NDArray tv = heads(addVProj.forward(txt));
+            // [B, S, H, Dh] -> [B, H, S, Dh], order [text, image]
+            NDArray q = NDArrays.concat(new NDList(tq, iq), 1).transpose(0, 2, 1, 3);
+            NDArray key = NDArrays.concat(new NDList(tk, ik), 1).transpose(0, 2, 1, 3);
+            NDArray v = NDArrays.concat(new NDList(tv, iv), 1).transpose(0, 2, 1, 3);
+            NDArray o = attention.attend(q, key, v, jointMask).transpose(0, 2, 1, 3)
+                    .reshape(b, st + si, (long) heads * headDim);
+            NDArray txtOut = toAddOut.forward(o.get(new NDIndex(":, :{}", st)));
+            NDArray imgOut = toOut.forward(o.get(new NDIndex(":, {}:", st)));
+            return new NDArray[] {imgOut, txtOut};
         });
     }
 

@@ -149,49 +149,48 @@ public final class QwenImageTransformer implements AutoCloseable {
         List<ImageShape> first = imgShapes.get(0);
         long split = config.zeroCondT() ? first.get(0).tokens() : -1;
         return Scopes.one(() -> {
-                NDManager m = hiddenStates.getManager();
-                NDArray img = imgIn.forward(hiddenStates.toType(dtype, false));
-                keep(intermediates, "img_in", img);
-                NDArray t = timestep;
-                if (config.zeroCondT()) {
-                    t = NDArrays.concat(new NDList(timestep, timestep.zerosLike()), 0);
-                }
-                NDArray txt = txtNorm.forward(encoderHiddenStates.toType(dtype, false));
-                keep(intermediates, "txt_norm", txt);
-                txt = txtIn.forward(txt);
-                keep(intermediates, "txt_in", txt);
-                NDArray temb = timeTextEmbed.forward(t, dtype, kernels);
-                keep(intermediates, "temb", temb);
-                QwenEmbedRope.Freqs rope = posEmbed.forward(first, l, m);
-                keep(intermediates, "rope_img_cos", rope.imgCos());
-                keep(intermediates, "rope_img_sin", rope.imgSin());
-                keep(intermediates, "rope_txt_cos", rope.txtCos());
-                keep(intermediates, "rope_txt_sin", rope.txtSin());
+            NDManager m = hiddenStates.getManager();
+            NDArray img = imgIn.forward(hiddenStates.toType(dtype, false));
+            keep(intermediates, "img_in", img);
+            NDArray t = timestep;
+            if (config.zeroCondT()) {
+                t = NDArrays.concat(new NDList(timestep, timestep.zerosLike()), 0);
+            }
+            NDArray txt = txtNorm.forward(encoderHiddenStates.toType(dtype, false));
+            keep(intermediates, "txt_norm", txt);
+            txt = txtIn.forward(txt);
+            keep(intermediates, "txt_in", txt);
+            NDArray temb = timeTextEmbed.forward(t, dtype, kernels);
+            keep(intermediates, "temb", temb);
+            QwenEmbedRope.Freqs rope = posEmbed.forward(first, l, m);
+            keep(intermediates, "rope_img_cos", rope.imgCos());
+            keep(intermediates, "rope_img_sin", rope.imgSin());
+            keep(intermediates, "rope_txt_cos", rope.txtCos());
+            keep(intermediates, "rope_txt_sin", rope.txtSin());
 
-                NDArray jointMask = jointMask(encoderHiddenStatesMask, b, n);
-                NDArray siluImg = kernels.silu(temb);
-                NDArray tembTxt = config.zeroCondT() ? temb.get(new NDIndex(":{}", b)) : temb;
-                NDArray siluTxt = config.zeroCondT() ? kernels.silu(tembTxt) : siluImg;
-                var ctx = new QwenImageTransformerBlock.Context(siluImg, siluTxt, split, jointMask, rope, kernels,
-                        attention);
-                for (int i = 0; i < blocks.size(); i++) {
-                    NDArray[] out = blocks.get(i).forward(img, txt, ctx); // its own scope; result in this one
-                    NDScope.unregister(img, txt);
-                    img.close();
-                    txt.close();
-                    txt = out[0];
-                    img = out[1];
-                    keep(intermediates, "block" + i + ".out0", txt);
-                    keep(intermediates, "block" + i + ".out1", img);
-                }
-                NDArray emb = normOutLinear.forward(kernels.silu(tembTxt).toType(dtype, false));
-                long d = config.innerDim();
-                NDArray scale = emb.get(new NDIndex(":, :{}", d));
-                NDArray shift = emb.get(new NDIndex(":, {}:", d));
-                NDArray normed = kernels.normModulate(img, shift, scale, EPS);
-                keep(intermediates, "norm_out", normed);
-                NDArray out = projOut.forward(normed);
-                return out;
+            NDArray jointMask = jointMask(encoderHiddenStatesMask, b, n);
+            NDArray siluImg = kernels.silu(temb);
+            NDArray tembTxt = config.zeroCondT() ? temb.get(new NDIndex(":{}", b)) : temb;
+            NDArray siluTxt = config.zeroCondT() ? kernels.silu(tembTxt) : siluImg;
+            var ctx = new QwenImageTransformerBlock.Context(siluImg, siluTxt, split, jointMask, rope, kernels,
+                    attention);
+            for (int i = 0; i < blocks.size(); i++) {
+                NDArray[] out = blocks.get(i).forward(img, txt, ctx); // its own scope; result in this one
+                NDScope.unregister(img, txt);
+                img.close();
+                txt.close();
+                txt = out[0];
+                img = out[1];
+                keep(intermediates, "block" + i + ".out0", txt);
+                keep(intermediates, "block" + i + ".out1", img);
+            }
+            NDArray emb = normOutLinear.forward(kernels.silu(tembTxt).toType(dtype, false));
+            long d = config.innerDim();
+            NDArray scale = emb.get(new NDIndex(":, :{}", d));
+            NDArray shift = emb.get(new NDIndex(":, {}:", d));
+            NDArray normed = kernels.normModulate(img, shift, scale, EPS);
+            keep(intermediates, "norm_out", normed);
+            return projOut.forward(normed);
         });
     }
 

@@ -1,7 +1,6 @@
 package dev.atelier.inference.model.qwenimage;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import dev.atelier.inference.nn.Attention;
 import dev.atelier.inference.nn.Kernels;
@@ -68,21 +67,21 @@ public final class QwenImageTransformerBlock {
     public NDArray[] forward(NDArray img, NDArray txt, Context c) {
         Kernels k = c.kernels();
         return Scopes.many(() -> {
-                NDArray imgParams = imgMod.forward(c.siluTembImg());   // [B or 2B, 6D]
-                NDArray txtParams = txtMod.forward(c.siluTembTxt());   // [B, 6D]
-                Mod[] im = mods(imgParams, c.zeroCond());
-                Mod[] tm = mods(txtParams, false);
+            NDArray imgParams = imgMod.forward(c.siluTembImg());   // [B or 2B, 6D]
+            NDArray txtParams = txtMod.forward(c.siluTembTxt());   // [B, 6D]
+            Mod[] im = mods(imgParams, c.zeroCond());
+            Mod[] tm = mods(txtParams, false);
 
-                NDArray imgModulated = modulate(k, img, im[0], c.split());
-                NDArray txtModulated = k.normModulate(txt, tm[0].shift0, tm[0].scale0, EPS);
-                NDArray[] a = attn.forward(imgModulated, txtModulated, c.jointMask(), c.rope(), k, c.attention());
-                NDArray img1 = gate(k, img, im[0], a[0], c.split());
-                NDArray txt1 = k.gatedAdd(txt, tm[0].gate0, a[1]);
+            NDArray imgModulated = modulate(k, img, im[0], c.split());
+            NDArray txtModulated = k.normModulate(txt, tm[0].shift0, tm[0].scale0, EPS);
+            NDArray[] a = attn.forward(imgModulated, txtModulated, c.jointMask(), c.rope(), k, c.attention());
+            NDArray img1 = gate(k, img, im[0], a[0], c.split());
+            NDArray txt1 = k.gatedAdd(txt, tm[0].gate0, a[1]);
 
-                NDArray img2 = gate(k, img1, im[1], imgMlp.forward(modulate(k, img1, im[1], c.split()), k), c.split());
-                NDArray txt2 = k.gatedAdd(txt1,
-                        tm[1].gate0, txtMlp.forward(k.normModulate(txt1, tm[1].shift0, tm[1].scale0, EPS), k));
-                return new NDArray[] {txt2, img2};
+            NDArray img2 = gate(k, img1, im[1], imgMlp.forward(modulate(k, img1, im[1], c.split()), k), c.split());
+            NDArray txt2 = k.gatedAdd(txt1,
+                    tm[1].gate0, txtMlp.forward(k.normModulate(txt1, tm[1].shift0, tm[1].scale0, EPS), k));
+            return new NDArray[] {txt2, img2};
         });
     }
 

@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import dev.atelier.inference.nn.Kernels;
 import dev.atelier.inference.nn.Scopes;
@@ -57,14 +56,13 @@ public final class QwenTimestepProjEmbeddings {
      */
     public NDArray forward(NDArray timestep, DataType dtype, Kernels k) {
         return Scopes.one(() -> {
-                NDManager m = timestep.getManager();
-                NDArray t = timestep.toType(dtype, false).toType(DataType.FLOAT32, false);
-                NDArray f = freqs.toDevice(m.getDevice(), false).toType(dtype, false).toType(DataType.FLOAT32, false);
-                NDArray emb = t.expandDims(1).mul(f.expandDims(0)).mul(scale);
-                // flip_sin_to_cos: [cos, sin]
-                NDArray proj = NDArrays.concat(new NDList(emb.cos(), emb.sin()), 1).toType(dtype, false);
-                NDArray out = linear2.forward(k.silu(linear1.forward(proj)));
-                return out;
+            NDManager m = timestep.getManager();
+            NDArray t = timestep.toType(dtype, false).toType(DataType.FLOAT32, false);
+            NDArray f = freqs.toDevice(m.getDevice(), false).toType(dtype, false).toType(DataType.FLOAT32, false);
+            NDArray emb = t.expandDims(1).mul(f.expandDims(0)).mul(scale);
+            // flip_sin_to_cos: [cos, sin]
+            NDArray proj = NDArrays.concat(new NDList(emb.cos(), emb.sin()), 1).toType(dtype, false);
+            return linear2.forward(k.silu(linear1.forward(proj)));
         });
     }
 }

@@ -184,7 +184,7 @@ public final class QwenImageTransformer implements AutoCloseable {
                 keep(intermediates, "block" + i + ".out0", txt);
                 keep(intermediates, "block" + i + ".out1", img);
             }
-            NDArray emb = normOutLinear.forward(kernels.silu(tembTxt).toType(dtype, false));
+            NDArray emb = normOutLinear.forward(siluTxt.toType(dtype, false)); // AdaLayerNormContinuous, conditioned on t
             long d = config.innerDim();
             NDArray scale = emb.get(new NDIndex(":, :{}", d));
             NDArray shift = emb.get(new NDIndex(":, {}:", d));

@@ -14,7 +14,7 @@ COMMIT=58eb52c0803ea9af3abec60841c2a093bdf1f951
 export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 git -C "$MAIN" check-ignore -q .carry/transformer/x || { echo "$MAIN/.carry is not git-ignored"; exit 1; }
 mkdir -p "$S/configs"
-rm -rf "$S/packaging" && cp -r "$ROOT/packaging" "$S/"
+rm -rf "$S/packaging" && mkdir -p "$S/packaging" && cp -r "$ROOT/packaging/ops" "$ROOT/packaging/bench" "$S/packaging/"
 cp "$ROOT"/inference/src/main/resources/dev/atelier/inference/model/qwenimage/real-*.json "$S/configs/"
 if [ -n "${DIFFUSERS_GIT:-}" ]; then
   rm -rf "$S/diffusers" && mkdir -p "$S/diffusers"
@@ -28,5 +28,6 @@ fi
 (cd "$ROOT" && mvn -B -q -pl inference package -DskipTests)
 STAGE_DIR=$S/jvm JRE_MODULES=java.base,java.desktop,java.logging,java.management,java.naming,java.sql,java.xml,jdk.unsupported,jdk.zipfs \
   bash /work/shared/device/stage.sh "$ROOT/inference" target/atelier-inference.jar
-rm -f "$S"/jvm/lib/tokenizers-*.jar
+# not used by the bench; keeps the call under the 64 MiB that travels (with the main checkout's tracked files)
+rm -f "$S"/jvm/lib/tokenizers-*.jar "$S"/jvm/lib/webp-imageio-*.jar "$S"/jvm/lib/kotlin-stdlib-*.jar
 du -sh "$S" "$S"/*

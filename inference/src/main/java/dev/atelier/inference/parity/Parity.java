@@ -20,6 +20,11 @@ public final class Parity {
         all.add(new dev.atelier.inference.model.vae.VaeParityCheck());
         all.add(new dev.atelier.inference.model.vae.VaePipelineParityCheck());
         all.addAll(dev.atelier.inference.model.qwenvl.QwenVlModelParityChecks.all());
+        for (String kind : List.of("edit", "t2i")) {
+            for (var impl : dev.atelier.inference.model.qwenimage.QwenImageTransformer.Impl.values()) {
+                all.add(new dev.atelier.inference.model.qwenimage.QwenImageTransformerParity(kind, impl));
+            }
+        }
         return all;
     }
 

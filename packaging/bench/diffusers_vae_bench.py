@@ -78,7 +78,7 @@ def main():
             vae.enable_tiling(tile_sample_min_height=tile, tile_sample_min_width=tile,
                               tile_sample_stride_height=stride, tile_sample_stride_width=stride)
         else:
-            vae.disable_tiling()
+            vae.use_tiling = False
         with torch.no_grad():
             for _ in range(args.warmup):
                 sync(fn())

@@ -87,7 +87,7 @@ def main():
         torch.cuda.synchronize()
     n_params = sum(p.numel() for p in model.parameters())
     print(f"params={n_params / 1e9:.2f}B", flush=True)
-    print(f"RESULT text_encoder.load_random_s={time.perf_counter() - t0:.2f}", flush=True)
+    print(f"RESULT text_encoder.load_s={time.perf_counter() - t0:.2f}", flush=True)
     gen = torch.Generator(device=dev).manual_seed(0)
     pixels = torch.randn(gh * gw, patch_dim, generator=gen, device=dev)
 

@@ -21,6 +21,7 @@ Methods (shapes as the Java side passes them; no Optional arguments: DJL has no 
   qk_norm_rope(x, w, eps, cos, sin) x [B,S,H,D], cos/sin [S,D/2] float32
                                                        RMS norm over D, then RoPE on interleaved pairs in float32
                                                        (the complex product of diffusers' apply_rotary_emb_qwen)
+  qk_norm_rope_fast, qk_norm_rope_ew                   variants of qk_norm_rope (same contract; see the classes)
 """
 import sys
 import time
@@ -152,7 +153,47 @@ class RopeReal(nn.Module):
         return out.flatten(3).to(x.dtype)
 
 
+class RopeFast(nn.Module):
+    """qk_norm_rope variant: F.rms_norm (one fused kernel on CUDA; the weight is applied before the single rounding)
+    and the rotation as two addcmul writing bf16 halves straight into the output (no complex, fewer fp32 copies)."""
+
+    @torch.jit.export
+    def qk_norm_rope_fast(self, x: Tensor, w: Tensor, eps: float, cos: Tensor, sin: Tensor) -> Tensor:
+        h = F.rms_norm(x, [x.size(-1)], w, eps)
+        s = h.size()
+        hp = h.reshape(s[0], s[1], s[2], s[3] // 2, 2)
+        xe = hp[:, :, :, :, 0]
+        xo = hp[:, :, :, :, 1]
+        c = cos.unsqueeze(1)
+        sn = sin.unsqueeze(1)
+        out = torch.empty_like(h)
+        op = out.view(s[0], s[1], s[2], s[3] // 2, 2)
+        torch.addcmul(xe * c, xo, -sn, out=op[:, :, :, :, 0])
+        torch.addcmul(xe * sn, xo, c, out=op[:, :, :, :, 1])
+        return out
+
+
+class RopeEw(nn.Module):
+    """qk_norm_rope variant written as plain elementwise chains (fusable by TorchScript's tensor-expression fuser
+    when the graph executor optimises, -Datelier.ops.optimize=true)."""
+
+    @torch.jit.export
+    def qk_norm_rope_ew(self, x: Tensor, w: Tensor, eps: float, cos: Tensor, sin: Tensor) -> Tensor:
+        h = F.rms_norm(x, [x.size(-1)], w, eps)
+        s = h.size()
+        hp = h.reshape(s[0], s[1], s[2], s[3] // 2, 2)
+        xe = hp[:, :, :, :, 0].float()
+        xo = hp[:, :, :, :, 1].float()
+        c = cos.unsqueeze(1)
+        sn = sin.unsqueeze(1)
+        oe = (xe * c - xo * sn).to(x.dtype)
+        oo = (xe * sn + xo * c).to(x.dtype)
+        return torch.stack([oe, oo], dim=-1).flatten(3)
+
+
 GROUPS = [("rms_norm", [RmsManual]), ("split", [SplitOut, SplitCat]), ("rope", [RopeComplex, RopeReal])]
+# extra variants of one method, each kept if it scripts and matches (the Java bench can time them: --rope a,b)
+EXTRAS = [("qk_norm_rope_fast", RopeFast), ("qk_norm_rope_ew", RopeEw)]
 
 
 # ---------------------------------------------------------------- checks
@@ -192,6 +233,9 @@ def check(m, group, dev, dt):
     elif group == "rope":
         e = ref_rope(ref_rms_norm(a["x4"], a["w"], 1e-6), a["cos"], a["sin"])
         cmp("qk_norm_rope", m.qk_norm_rope(a["x4"], a["w"], 1e-6, a["cos"], a["sin"]), e)
+    elif group.startswith("qk_norm_rope_"):
+        e = ref_rope(ref_rms_norm(a["x4"], a["w"], 1e-6), a["cos"], a["sin"])
+        cmp(group, getattr(m, group)(a["x4"], a["w"], 1e-6, a["cos"], a["sin"]), e)
     else:
         cmp("sdpa", m.sdpa(a["q"], a["k"], a["v"]), F.scaled_dot_product_attention(a["q"], a["k"], a["v"]))
         cmp("sdpa_masked", m.sdpa_masked(a["q"], a["k"], a["v"], a["mask"]),
@@ -236,6 +280,18 @@ def build():
                 break
         else:
             raise SystemExit(f"no candidate for {group} works")
+    for name, c in EXTRAS:
+        try:
+            m = torch.jit.script(type("T" + c.__name__, (Base, *chosen, c), {})())
+        except Exception as ex:
+            msg = [ln for ln in str(ex).strip().splitlines() if ln.strip()]
+            print(f"script {c.__name__}: FAIL (variant dropped): {' | '.join(msg[:4])}")
+            continue
+        if works(m, name):
+            print(f"variant {name}: kept")
+            chosen.append(c)
+        else:
+            print(f"variant {name}: dropped (does not match)")
     return torch.jit.script(type("AtelierOps", (Base, *chosen), {})())
 
 
@@ -277,6 +333,10 @@ def bench(m):
     x4 = x.reshape(B, S, H, D)
     timeit("diffusers rms_norm+rope (complex)", lambda: ref_rope(ref_rms_norm(x4, w, 1e-6), cos, sin))
     timeit("ops qk_norm_rope", lambda: m.qk_norm_rope(x4, w, 1e-6, cos, sin))
+    for name, _ in EXTRAS:
+        if hasattr(m, name):
+            timeit("ops " + name, lambda: getattr(m, name)(x4, w, 1e-6, cos, sin))
+    timeit("F.rms_norm alone", lambda: F.rms_norm(x4, [D], w, 1e-6))
     timeit("ops gelu_tanh [S,4D]", lambda: m.gelu_tanh(torch.empty(B, S, 4 * H * D, device=dev, dtype=dt)))
 
 

@@ -12,6 +12,7 @@ import dev.atelier.inference.model.qwenvl.PromptTemplate;
 import dev.atelier.inference.model.qwenvl.QwenVlPromptEncoder;
 import dev.atelier.inference.model.qwenvl.QwenVlRandomWeights;
 import dev.atelier.inference.model.qwenvl.QwenVlTensors;
+import dev.atelier.inference.runtime.TorchRuntime;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -31,10 +32,6 @@ import picocli.CommandLine.Model.CommandSpec;
  * tokens. Token ids: 70 template tokens (64 dropped + "user\nPicture 1: "), {@code <|vision_start|>}, the image pads,
  * {@code <|vision_end|>}, 52 prompt tokens (~40 English words), 5 closing tokens; the same ids as
  * {@code packaging/bench/transformers_text_encoder_bench.py}. Prints {@code RESULT} lines (mean ms of the timed runs).
- *
- * <p>NOTE for the lead: register this class as a subcommand of {@code BenchCommand}
- * ({@code subcommands = {..., BenchTextEncoderCommand.class}}); until then it also runs on its own through
- * {@link #main(String[])}.
  */
 @Command(name = "text-encoder", mixinStandardHelpOptions = true,
         description = "Time the Qwen2.5-VL text encoder (vision tower + language model) on an edit prompt.")
@@ -43,8 +40,12 @@ public final class BenchTextEncoderCommand implements Callable<Integer> {
     static final int PROMPT_TOKENS = 52;
     static final int SUFFIX_TOKENS = 5;
 
-    @Option(names = "--random-weights", description = "random weights with the config's shapes (required for now)")
+    @Option(names = "--random-weights", description = "random weights with the config's shapes (no download needed)")
     boolean randomWeights;
+
+    @Option(names = "--model", description = "instead of random weights: a pipeline folder, text_encoder folder or "
+            + "ComfyUI text-encoder file")
+    Path model;
 
     @Option(names = "--device", defaultValue = "gpu", description = "gpu or cpu (default ${DEFAULT-VALUE})")
     String device;
@@ -81,18 +82,32 @@ public final class BenchTextEncoderCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        if (!randomWeights) {
-            spec.commandLine().getErr().println("error: only --random-weights is supported: pass --random-weights");
+        if (randomWeights == (model != null)) {
+            spec.commandLine().getErr().println("error: pass either --random-weights or --model PATH");
             return 2;
         }
-        Device dev = switch (device.toLowerCase(Locale.ROOT)) {
-            case "gpu", "cuda" -> Device.gpu(0);
-            case "cpu" -> Device.cpu();
+        boolean gpu = switch (device.toLowerCase(Locale.ROOT)) {
+            case "gpu", "cuda" -> true;
+            case "cpu" -> false;
             default -> throw new CommandLine.ParameterException(spec.commandLine(), "--device must be gpu or cpu");
         };
-        String dt = dtype != null ? dtype : dev.isGpu() ? "bf16" : "f32";
+        // libtorch + the patched JNI as the rest of Atelier finds them (run-on-device.sh's PYTORCH_LIBRARY_PATH wins)
+        TorchRuntime rt = TorchRuntime.configure(TorchRuntime.Settings.fromEnvironment(gpu)).verifyLoaded();
+        rt.messages().forEach(msg -> out.println("note: " + msg));
+        if (gpu && rt.backend() != TorchRuntime.Backend.GPU) {
+            spec.commandLine().getErr().println("error: no GPU engine (" + rt.describe() + ")");
+            return 2;
+        }
+        Device dev = rt.device();
+        String dt = dtype != null ? dtype : gpu ? "bf16" : "f32";
         DataType dataType = dt.equalsIgnoreCase("bf16") ? DataType.BFLOAT16 : DataType.FLOAT32;
-        QwenVlConfig cfg = config != null ? QwenVlConfig.load(config) : QwenVlConfig.qwen25Vl7b();
+        if (dataType == DataType.BFLOAT16 && rt.floatType() != DataType.BFLOAT16) {
+            out.println("note: this JNI cannot use bf16; running in " + rt.floatType());
+            dataType = rt.floatType();
+            dt = dataType.toString();
+        }
+        QwenVlConfig given = config != null ? QwenVlConfig.load(config) : null;
+        QwenVlConfig cfg = given != null ? given : model != null ? configOf(model) : QwenVlConfig.qwen25Vl7b();
         String[] wh = imageSize.toLowerCase(Locale.ROOT).split("x");
         int[] hw = conditionPatchGrid(Integer.parseInt(wh[0]), Integer.parseInt(wh[1]), cfg);
         long[][] grid = {{1, hw[0], hw[1]}};
@@ -106,12 +121,13 @@ public final class BenchTextEncoderCommand implements Callable<Integer> {
                 ids[0].length, warmup, iters);
         out.flush();
         long t0 = System.nanoTime();
-        try (QwenVlModel model = QwenVlModel.load(new QwenVlRandomWeights(cfg), cfg, dev, dataType);
+        try (QwenVlModel model = this.model != null ? QwenVlModel.load(this.model, cfg, dev, dataType)
+                        : QwenVlModel.load(new QwenVlRandomWeights(cfg), cfg, dev, dataType);
                 NDManager m = NDManager.newBaseManager(dev)) {
             // a tiny forward makes sure every weight has been created on the device
             sync(model.imageEmbeds(m.zeros(new Shape(cfg.vision().spatialMergeUnit(), cfg.vision().patchDim())),
                     new long[][] {{1, cfg.vision().spatialMergeSize(), cfg.vision().spatialMergeSize()}}, m));
-            out.printf(Locale.ROOT, "RESULT text_encoder.load_random_s=%.2f%n", (System.nanoTime() - t0) / 1e9);
+            out.printf(Locale.ROOT, "RESULT text_encoder.load_s=%.2f%n", (System.nanoTime() - t0) / 1e9);
             NDArray pixels = m.randomNormal(0f, 1f, new Shape((long) hw[0] * hw[1], cfg.vision().patchDim()),
                     DataType.FLOAT32);
             QwenVlPromptEncoder encoder = new QwenVlPromptEncoder(model);
@@ -168,6 +184,12 @@ public final class BenchTextEncoderCommand implements Callable<Integer> {
             System.arraycopy(flat, i * c, out[i], 0, c);
         }
         return out;
+    }
+
+    private static QwenVlConfig configOf(Path p) {
+        Path folder = java.nio.file.Files.isRegularFile(p.resolve("model_index.json")) ? p.resolve("text_encoder") : p;
+        return java.nio.file.Files.isRegularFile(folder.resolve("config.json")) ? QwenVlConfig.fromFolder(folder)
+                : QwenVlConfig.qwen25Vl7b();
     }
 
     private double time(java.util.function.Supplier<NDArray> run) {

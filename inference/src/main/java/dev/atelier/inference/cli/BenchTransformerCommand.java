@@ -146,6 +146,13 @@ final class BenchTransformerCommand implements Callable<Integer> {
         for (int i = 0; i < warmup; i++) {
             try (NDArray out = model.forward(hidden, enc, null, t, shapes)) {
                 sync(out);
+                if (i == 0) {
+                    try (NDArray f = out.toType(DataType.FLOAT32, true); NDArray a = f.abs(); NDArray mean = a.mean();
+                            NDArray nan = f.isNaN().sum()) {
+                        System.out.printf(Locale.ROOT, "output %s mean|x|=%.4g nan=%d%n", out.getShape(),
+                                mean.getFloat(), nan.getLong());
+                    }
+                }
             }
         }
         double[] times = new double[iters];

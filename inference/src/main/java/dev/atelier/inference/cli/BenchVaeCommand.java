@@ -32,7 +32,6 @@ import picocli.CommandLine.Model.CommandSpec;
  * use after each phase, minus what the weights took, is the peak reserved so far (the caching allocator keeps its
  * blocks). On the CPU the figure is the process's peak resident set ({@code VmHWM}).
  */
-// TODO(lead): add BenchVaeCommand.class to BenchCommand's subcommands (it is "vae" there).
 @Command(name = "vae", mixinStandardHelpOptions = true,
         description = "Time the Qwen-Image VAE (real config, random weights): encode, decode, tiled vs untiled.")
 public final class BenchVaeCommand implements Callable<Integer> {
@@ -191,7 +190,11 @@ public final class BenchVaeCommand implements Callable<Integer> {
 
     private static long memoryInUse(Device dev) {
         if (dev.isGpu()) {
-            return CudaUtils.getGpuMemory(dev).getUsed();
+            try {
+                return CudaUtils.getGpuMemory(dev).getUsed();
+            } catch (RuntimeException | LinkageError e) {
+                return 0; // cudart not found through JNA: memory is reported as 0
+            }
         }
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {

@@ -48,7 +48,7 @@ final class ImageFiles {
     static MaskImage readMask(String option, Path file) {
         // Gray PNGs as stored (getRGB would apply a gamma curve to them), colour ones by ITU-R 601 luma (Pillow's "L").
         return dev.atelier.inference.pipeline.PipelineImages.toMask(
-                dev.atelier.inference.image.RgbImage.from(decode(option, file)));
+                dev.atelier.inference.image.BufferedImages.toRgbImage(decode(option, file)));
     }
 
     private static BufferedImage decode(String option, Path file) {

@@ -13,6 +13,11 @@ import javax.imageio.stream.ImageInputStream;
 public final class ImageFiles {
     private ImageFiles() {}
 
+    /** {@link #read} converted with {@link BufferedImages#toRgbImage} (alpha kept in the ARGB high byte). */
+    public static dev.atelier.inference.api.RgbImage readRgb(Path file) throws IOException {
+        return BufferedImages.toRgbImage(read(file));
+    }
+
     /** Reads the first image of a file (PNG, JPEG, BMP, GIF, and whatever ImageIO plugins are present). */
     public static BufferedImage read(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {

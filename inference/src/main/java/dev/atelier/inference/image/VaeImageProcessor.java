@@ -1,56 +1,66 @@
 package dev.atelier.inference.image;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import java.awt.image.BufferedImage;
+import dev.atelier.inference.api.RgbImage;
 
 /**
  * Image ↔ tensor conversions of diffusers' {@code VaeImageProcessor} as the Qwen-Image pipelines configure it
  * ({@code vae_scale_factor = 16}, resize with Lanczos, normalise to [-1, 1]):
  * <ul>
- *   <li>{@link #preprocess}: optional Lanczos resize ({@link PilResize}, bit-exact with Pillow), then
- *       {@code pil_to_numpy} ({@code uint8 → float32 / 255}) and {@code normalize} ({@code 2 x - 1}), as
- *       {@code [1, 3, H, W]} float32;</li>
+ *   <li>{@link #resize}: Pillow's {@code Image.resize(size, LANCZOS)}, bit-exact ({@link PilResize});</li>
+ *   <li>{@link #preprocess}: {@code pil_to_numpy} ({@code uint8 → float32 / 255}) and {@code normalize}
+ *       ({@code 2 x - 1}), as {@code [1, 3, H, W]} float32;</li>
  *   <li>{@link #postprocess}: {@code denormalize} ({@code (x / 2 + 0.5).clamp(0, 1)}) and {@code numpy_to_pil}
  *       ({@code (x * 255).round()} — round half to even — {@code .astype(uint8)}).</li>
  * </ul>
- * The alpha channel never reaches the VAE: {@link RgbImage} keeps it aside and {@link #postprocess(NDArray, byte[],
- * int, int)} puts it back (resized with Lanczos when the output size differs).
+ * Alpha never reaches the VAE (the RGB channels are read, alpha ignored); keep it with {@link Alpha#extract} and put
+ * it back with {@link #postprocess(NDArray, byte[], int, int)}.
  *
  * <p>Ported from diffusers src/diffusers/image_processor.py @58eb52c0803ea9af3abec60841c2a093bdf1f951
- * ({@code VaeImageProcessor.preprocess / postprocess / pil_to_numpy / numpy_to_pil / normalize / denormalize}).
+ * ({@code VaeImageProcessor.resize / preprocess / postprocess / pil_to_numpy / numpy_to_pil / normalize /
+ * denormalize}).
  */
 public final class VaeImageProcessor {
     private VaeImageProcessor() {}
 
-    /** {@code [1, 3, H, W]} float32 in [-1, 1] of an RGB image, without resizing. */
+    /** Lanczos resize of RGB (and of alpha, separately); returns {@code img} itself when the size is unchanged. */
+    public static RgbImage resize(RgbImage img, int width, int height) {
+        if (width == img.width() && height == img.height()) {
+            return img;
+        }
+        ImageLimits.check("the resized image", width, height, 4 + 12);
+        byte[] rgb = PilResize.lanczos(img.toRgbBytes(), img.width(), img.height(), 3, width, height);
+        RgbImage out = RgbImage.fromRgbBytes(width, height, rgb);
+        byte[] alpha = Alpha.extract(img);
+        return alpha == null ? out : Alpha.restore(out, alpha, img.width(), img.height());
+    }
+
+    /** {@code [1, 3, H, W]} float32 in [-1, 1] of an image's RGB, without resizing. */
     public static NDArray preprocess(RgbImage img, NDManager manager) {
+        ImageLimits.check("the image", img.width(), img.height(), 12);
         int n = img.width() * img.height();
         float[] planar = new float[3 * n];
-        byte[] rgb = img.rgb();
+        int[] p = img.argb();
         for (int i = 0; i < n; i++) {
             for (int c = 0; c < 3; c++) {
-                float v = (rgb[i * 3 + c] & 0xff) / 255.0f;
+                float v = ((p[i] >> (16 - 8 * c)) & 0xFF) / 255.0f;
                 planar[c * n + i] = 2.0f * v - 1.0f;
             }
         }
         return manager.create(planar, new Shape(1, 3, img.height(), img.width()));
     }
 
-    /** Resizes to {@code width × height} (Pillow Lanczos, skipped when already that size), then preprocesses. */
+    /** Resizes to {@code width × height} (skipped when already that size), then preprocesses. */
     public static NDArray preprocess(RgbImage img, int width, int height, NDManager manager) {
-        return preprocess(img.resized(width, height), manager);
-    }
-
-    /** {@link #preprocess(RgbImage, NDManager)} of a {@link BufferedImage} (alpha dropped: see {@link RgbImage}). */
-    public static NDArray preprocess(BufferedImage img, NDManager manager) {
-        return preprocess(RgbImage.from(img), manager);
+        return preprocess(resize(img, width, height), manager);
     }
 
     /**
-     * Decoded pixels {@code [1, 3, (1,) H, W]} in [-1, 1] (any dtype, any device) → 8-bit RGB, exactly as
+     * Decoded pixels {@code [1, 3, (1,) H, W]} in [-1, 1] (any dtype, any device) → opaque 8-bit RGB, exactly as
      * {@code postprocess(output_type="pil")}.
      */
     public static RgbImage postprocess(NDArray decoded) {
@@ -62,32 +72,25 @@ public final class VaeImageProcessor {
         int h = (int) s.get(d - 2);
         int w = (int) s.get(d - 1);
         float[] planar;
-        try (NDArray cpu = decoded.toDevice(ai.djl.Device.cpu(), true);
-                NDArray f = cpu.toType(DataType.FLOAT32, true)) {
+        try (NDArray cpu = decoded.toDevice(Device.cpu(), true); NDArray f = cpu.toType(DataType.FLOAT32, true)) {
             planar = f.toFloatArray();
         }
         int n = w * h;
-        byte[] rgb = new byte[3 * n];
+        int[] argb = new int[n];
         for (int i = 0; i < n; i++) {
-            for (int c = 0; c < 3; c++) {
-                rgb[i * 3 + c] = toByte(denormalize(planar[c * n + i]));
-            }
+            argb[i] = 0xFF000000 | toByte(denormalize(planar[i])) << 16 | toByte(denormalize(planar[n + i])) << 8
+                    | toByte(denormalize(planar[2 * n + i]));
         }
-        return new RgbImage(w, h, rgb, null);
+        return new RgbImage(w, h, argb);
     }
 
     /**
-     * As {@link #postprocess(NDArray)}, restoring an alpha channel of {@code alphaWidth × alphaHeight} (resized to
-     * the output with Lanczos when the sizes differ; {@code null}: opaque).
+     * As {@link #postprocess(NDArray)}, restoring an alpha plane of {@code alphaWidth × alphaHeight} ({@code null}:
+     * opaque), resized to the output with Lanczos when the sizes differ.
      */
     public static RgbImage postprocess(NDArray decoded, byte[] alpha, int alphaWidth, int alphaHeight) {
         RgbImage out = postprocess(decoded);
-        if (alpha == null) {
-            return out;
-        }
-        byte[] a = alphaWidth == out.width() && alphaHeight == out.height() ? alpha
-                : PilResize.lanczos(alpha, alphaWidth, alphaHeight, 1, out.width(), out.height());
-        return out.withAlpha(a);
+        return alpha == null ? out : Alpha.restore(out, alpha, alphaWidth, alphaHeight);
     }
 
     /** {@code (x / 2 + 0.5).clamp(0, 1)} in float32. */
@@ -97,8 +100,7 @@ public final class VaeImageProcessor {
     }
 
     /** {@code (x * 255).round().astype("uint8")} of a value in [0, 1] (numpy rounds half to even). */
-    static byte toByte(float v01) {
-        float scaled = v01 * 255.0f;
-        return (byte) (int) Math.rint(scaled);
+    static int toByte(float v01) {
+        return (int) Math.rint(v01 * 255.0f);
     }
 }

@@ -38,38 +38,37 @@ public final class EagerAttention implements Attention {
         long sk = k.getShape().get(2);
         NDArray scale = cpuScalars.create((float) (1.0 / Math.sqrt(d)));
         long chunk = Math.max(1, Math.min(sq, maxScoreElements / Math.max(1, b * h * sk)));
-        NDList parts = new NDList();
-        try (NDScope scope = new NDScope()) {
+        return Scopes.one(() -> {
+            NDList parts = new NDList();
             NDArray kt = k.transpose(0, 1, 3, 2);
             NDArray bias = null;
             if (keyMask != null) {
-                NDArray m = keyMask.toType(DataType.BOOLEAN, false).reshape(b, 1, 1, sk);
-                // DJL's where does not broadcast: full-size operands ([B, 1, 1, Sk], small)
-                NDArray zero = q.getManager().zeros(m.getShape(), q.getDataType());
-                NDArray neg = q.getManager().full(m.getShape(), Float.NEGATIVE_INFINITY, q.getDataType());
-                bias = NDArrays.where(m, zero, neg);
+            NDArray m = keyMask.toType(DataType.BOOLEAN, false).reshape(b, 1, 1, sk);
+            // DJL's where does not broadcast: full-size operands ([B, 1, 1, Sk], small)
+            NDArray zero = q.getManager().zeros(m.getShape(), q.getDataType());
+            NDArray neg = q.getManager().full(m.getShape(), Float.NEGATIVE_INFINITY, q.getDataType());
+            bias = NDArrays.where(m, zero, neg);
             }
             for (long s = 0; s < sq; s += chunk) {
-                long e = Math.min(sq, s + chunk);
-                NDArray part;
-                try (NDScope inner = new NDScope()) {
-                    NDArray qc = chunk >= sq ? q : q.get(new NDIndex(":, :, {}:{}", s, e));
-                    NDArray scores = qc.matMul(kt).mul(scale);
-                    if (bias != null) {
-                        scores = scores.add(bias);
-                    }
-                    part = scores.softmax(-1).matMul(v);
-                    NDScope.unregister(part);
+            long e = Math.min(sq, s + chunk);
+            NDArray part;
+            try (NDScope inner = new NDScope()) {
+                NDArray qc = chunk >= sq ? q : q.get(new NDIndex(":, :, {}:{}", s, e));
+                NDArray scores = qc.matMul(kt).mul(scale);
+                if (bias != null) {
+                    scores = scores.add(bias);
                 }
-                parts.add(part);
+                part = scores.softmax(-1).matMul(v);
+                NDScope.unregister(part);
+            }
+            parts.add(part);
             }
             NDArray out = parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 2);
-            NDScope.unregister(out);
             if (parts.size() > 1) {
-                parts.close();
+            parts.close();
             }
             return out;
-        }
+        });
     }
 
     @Override

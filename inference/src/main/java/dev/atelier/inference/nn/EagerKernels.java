@@ -40,23 +40,19 @@ public final class EagerKernels implements Kernels {
 
     @Override
     public NDArray rmsNorm(NDArray x, NDArray weight, float eps) {
-        try (NDScope s = new NDScope()) {
-            NDArray out = RmsNorm.apply(x, weight, scalar(eps));
-            NDScope.unregister(out);
-            return out;
-        }
+        return Scopes.one(() -> {
+            return RmsNorm.apply(x, weight, scalar(eps));
+        });
     }
 
     private static NDArray layerNorm(NDArray x, float eps) {
         long d = x.getShape().getLastDimension();
-        try (NDScope s = new NDScope()) {
+        return Scopes.one(() -> {
             NDManager m = x.getManager();
             NDArray g = m.ones(new Shape(d), x.getDataType());
             NDArray b = m.zeros(new Shape(d), x.getDataType());
-            NDArray out = ai.djl.nn.norm.LayerNorm.layerNorm(x, new Shape(d), g, b, eps).singletonOrThrow();
-            NDScope.unregister(out);
-            return out;
-        }
+            return ai.djl.nn.norm.LayerNorm.layerNorm(x, new Shape(d), g, b, eps).singletonOrThrow();
+        });
     }
 
     private NDArray modulate(NDArray n, NDArray shift, NDArray scale) {
@@ -65,46 +61,38 @@ public final class EagerKernels implements Kernels {
 
     @Override
     public NDArray normModulate(NDArray x, NDArray shift, NDArray scale, float eps) {
-        try (NDScope s = new NDScope()) {
-            NDArray out = modulate(layerNorm(x, eps), shift, scale);
-            NDScope.unregister(out);
-            return out;
-        }
+        return Scopes.one(() -> {
+            return modulate(layerNorm(x, eps), shift, scale);
+        });
     }
 
     @Override
     public NDArray normModulateSplit(NDArray x, NDArray shift0, NDArray scale0, NDArray shift1, NDArray scale1,
             long split, float eps) {
-        try (NDScope s = new NDScope()) {
+        return Scopes.one(() -> {
             NDArray n = layerNorm(x, eps);
             NDArray a = modulate(n.get(new NDIndex(":, :{}", split)), shift0, scale0);
             NDArray b = modulate(n.get(new NDIndex(":, {}:", split)), shift1, scale1);
-            NDArray out = NDArrays.concat(new NDList(a, b), 1);
-            NDScope.unregister(out);
-            return out;
-        }
+            return NDArrays.concat(new NDList(a, b), 1);
+        });
     }
 
     @Override
     public NDArray gatedAdd(NDArray x, NDArray gate, NDArray y) {
-        try (NDScope s = new NDScope()) {
-            NDArray out = x.add(gate.expandDims(1).mul(y));
-            NDScope.unregister(out);
-            return out;
-        }
+        return Scopes.one(() -> {
+            return x.add(gate.expandDims(1).mul(y));
+        });
     }
 
     @Override
     public NDArray gatedAddSplit(NDArray x, NDArray gate0, NDArray gate1, NDArray y, long split) {
-        try (NDScope s = new NDScope()) {
+        return Scopes.one(() -> {
             NDIndex first = new NDIndex(":, :{}", split);
             NDIndex rest = new NDIndex(":, {}:", split);
             NDArray a = x.get(first).add(gate0.expandDims(1).mul(y.get(first)));
             NDArray b = x.get(rest).add(gate1.expandDims(1).mul(y.get(rest)));
-            NDArray out = NDArrays.concat(new NDList(a, b), 1);
-            NDScope.unregister(out);
-            return out;
-        }
+            return NDArrays.concat(new NDList(a, b), 1);
+        });
     }
 
     @Override
@@ -114,7 +102,7 @@ public final class EagerKernels implements Kernels {
         long seq = sh.get(1);
         long heads = sh.get(2);
         long d = sh.get(3);
-        try (NDScope s = new NDScope()) {
+        return Scopes.one(() -> {
             NDArray h = rmsNorm(x, weight, eps).toType(DataType.FLOAT32, false);
             NDArray pairs = h.reshape(bsz, seq, heads, d / 2, 2);
             NDArray re = pairs.get(new NDIndex("..., 0"));
@@ -123,29 +111,23 @@ public final class EagerKernels implements Kernels {
             NDArray sn = sin.reshape(seq, 1, d / 2);
             NDArray outRe = re.mul(c).sub(im.mul(sn));
             NDArray outIm = re.mul(sn).add(im.mul(c));
-            NDArray out = NDArrays.stack(new NDList(outRe, outIm), 4).reshape(sh).toType(x.getDataType(), false);
-            NDScope.unregister(out);
-            return out;
-        }
+            return NDArrays.stack(new NDList(outRe, outIm), 4).reshape(sh).toType(x.getDataType(), false);
+        });
     }
 
     @Override
     public NDArray geluTanh(NDArray x) {
-        try (NDScope s = new NDScope()) {
+        return Scopes.one(() -> {
             NDArray inner = x.add(x.mul(x).mul(x).mul(geluK)).mul(geluC).tanh();
-            NDArray out = x.mul(half).mul(inner.add(one));
-            NDScope.unregister(out);
-            return out;
-        }
+            return x.mul(half).mul(inner.add(one));
+        });
     }
 
     @Override
     public NDArray silu(NDArray x) {
-        try (NDScope s = new NDScope()) {
-            NDArray out = x.mul(ai.djl.nn.Activation.sigmoid(x));
-            NDScope.unregister(out);
-            return out;
-        }
+        return Scopes.one(() -> {
+            return x.mul(ai.djl.nn.Activation.sigmoid(x));
+        });
     }
 
     @Override

@@ -1,7 +1,6 @@
 package dev.atelier.inference.nn;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 
 /** {@code torch.nn.functional.scaled_dot_product_attention} through the {@link TorchOps} file. */
@@ -19,12 +18,10 @@ public final class FusedAttention implements Attention {
         }
         long b = q.getShape().get(0);
         long sk = k.getShape().get(2);
-        try (NDScope scope = new NDScope()) {
+        return Scopes.one(() -> {
             NDArray m = keyMask.toType(DataType.BOOLEAN, false).reshape(b, 1, 1, sk);
-            NDArray out = ops.call("sdpa_masked", q, k, v, m);
-            NDScope.unregister(out);
-            return out;
-        }
+            return ops.call("sdpa_masked", q, k, v, m);
+        });
     }
 
     @Override

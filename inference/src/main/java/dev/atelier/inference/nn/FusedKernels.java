@@ -4,11 +4,15 @@ import ai.djl.ndarray.NDArray;
 
 /** {@link Kernels} as fused torch kernels from the {@link TorchOps} file (method names as in make_ops.py). */
 public final class FusedKernels implements Kernels {
-    /** The RoPE method used unless {@link #useRope} picks another variant of the ops file. */
+    /**
+     * The RoPE method used unless {@link #useRope} (or {@code -Datelier.ops.rope=...}) picks another variant of the
+     * ops file: {@code qk_norm_rope} (diffusers' complex product, float32), {@code qk_norm_rope_fast} (F.rms_norm +
+     * two addcmul), {@code qk_norm_rope_ew} (elementwise chains for TorchScript's fuser).
+     */
     public static final String DEFAULT_ROPE = "qk_norm_rope";
 
     private final TorchOps ops;
-    private volatile String rope = DEFAULT_ROPE;
+    private volatile String rope = System.getProperty("atelier.ops.rope", DEFAULT_ROPE);
 
     public FusedKernels(TorchOps ops) {
         this.ops = ops;

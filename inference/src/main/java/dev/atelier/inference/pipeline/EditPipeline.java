@@ -144,7 +144,7 @@ public final class EditPipeline {
                         + "); crop it closer to the subject");
             }
             sizes.add(s);
-            try (NDArray x = VaeImageProcessor.preprocess(PipelineSupport.toVaeImage(img), s.width(), s.height(), m)) {
+            try (NDArray x = VaeImageProcessor.preprocess(img, s.width(), s.height(), m)) {
                 out.add(x.expandDims(2));
             }
         }

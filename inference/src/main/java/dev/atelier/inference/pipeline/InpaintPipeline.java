@@ -10,7 +10,6 @@ import dev.atelier.inference.api.MaskImage;
 import dev.atelier.inference.api.RgbImage;
 import dev.atelier.inference.image.VaeImageProcessor;
 import dev.atelier.inference.model.qwenimage.ImageShape;
-import dev.atelier.inference.model.qwenvl.ConditionImages;
 import dev.atelier.inference.model.qwenvl.PromptTemplate;
 import dev.atelier.inference.model.vae.QwenImageVae;
 import dev.atelier.inference.model.vae.VaeLatentDist;
@@ -89,7 +88,7 @@ public final class InpaintPipeline {
         if (width < 16 || height < 16) {
             throw new IllegalArgumentException("working size " + width + "x" + height + " is below 16 pixels a side");
         }
-        NDArray image = VaeImageProcessor.preprocess(PipelineSupport.toVaeImage(working), width, height, run).expandDims(2);
+        NDArray image = VaeImageProcessor.preprocess(working, width, height, run).expandDims(2);
         obs.tensor("vae_input", image);
         float[] maskCondition = MaskLatents.condition(in.mask(), width, height);
         if (MaskLatents.coverage(maskCondition) == 0) {
@@ -169,8 +168,7 @@ public final class InpaintPipeline {
         if (img.width() == width && img.height() == height) {
             return img;
         }
-        var vl = ConditionImages.resize(PipelineSupport.toVl(img), width, height);
-        return RgbImage.fromRgbBytes(vl.width(), vl.height(), vl.rgb());
+        return VaeImageProcessor.resize(img, width, height);
     }
 
     /** The prompt with this mode's template: edit-inpaint (the working image), edit-plus with references, or T2I. */

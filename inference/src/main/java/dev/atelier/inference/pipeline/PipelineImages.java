@@ -13,16 +13,16 @@ public final class PipelineImages {
     private PipelineImages() {}
 
     public static RgbImage readRgb(Path file) {
-        return PipelineSupport.toApi(dev.atelier.inference.image.RgbImage.from(decode(file)));
+        return dev.atelier.inference.image.BufferedImages.toRgbImage(decode(file));
     }
 
     /** A mask as Pillow's {@code convert("L")}: gray images as stored, colour ones by ITU-R 601 luma. */
     public static MaskImage readMask(Path file) {
-        return toMask(dev.atelier.inference.image.RgbImage.from(decode(file)));
+        return toMask(dev.atelier.inference.image.BufferedImages.toRgbImage(decode(file)));
     }
 
-    public static MaskImage toMask(dev.atelier.inference.image.RgbImage img) {
-        byte[] rgb = img.rgb();
+    public static MaskImage toMask(RgbImage img) {
+        byte[] rgb = img.toRgbBytes();
         byte[] v = new byte[img.width() * img.height()];
         for (int i = 0; i < v.length; i++) {
             int r = rgb[3 * i] & 0xFF;

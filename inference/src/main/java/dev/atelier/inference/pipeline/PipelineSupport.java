@@ -68,7 +68,7 @@ public final class PipelineSupport {
 
         /** output_type='pil' as an engine image. */
         public RgbImage image() {
-            return toApi(VaeImageProcessor.postprocess(decoded));
+            return VaeImageProcessor.postprocess(decoded);
         }
     }
 
@@ -113,23 +113,11 @@ public final class PipelineSupport {
         return s.cfg() > 1 && negative != null;
     }
 
-    public static RgbImage toApi(dev.atelier.inference.image.RgbImage img) {
-        return RgbImage.fromRgbBytes(img.width(), img.height(), img.rgb());
-    }
-
-    public static dev.atelier.inference.image.RgbImage toVaeImage(RgbImage img) {
-        return new dev.atelier.inference.image.RgbImage(img.width(), img.height(), img.toRgbBytes(), null);
-    }
-
     public static dev.atelier.inference.model.qwenvl.RgbImage toVl(RgbImage img) {
         return new dev.atelier.inference.model.qwenvl.RgbImage(img.width(), img.height(), img.toRgbBytes());
     }
 
-    public static dev.atelier.inference.model.qwenvl.RgbImage toVl(dev.atelier.inference.image.RgbImage img) {
-        return new dev.atelier.inference.model.qwenvl.RgbImage(img.width(), img.height(), img.rgb());
-    }
-
-    public static dev.atelier.inference.image.RgbImage toVaeImage(dev.atelier.inference.model.qwenvl.RgbImage img) {
-        return new dev.atelier.inference.image.RgbImage(img.width(), img.height(), img.rgb(), null);
+    public static RgbImage fromVl(dev.atelier.inference.model.qwenvl.RgbImage img) {
+        return RgbImage.fromRgbBytes(img.width(), img.height(), img.rgb());
     }
 }

@@ -13,6 +13,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.atelier.inference.api.RgbImage;
 import dev.atelier.inference.io.SafetensorsFile;
 import dev.atelier.inference.parity.Fixture;
 import dev.atelier.inference.parity.FixtureSupport;
@@ -33,7 +34,7 @@ class VaeImageProcessorTest {
     private static final Fixture FIXTURE = FixtureSupport.fixture();
 
     private static RgbImage inputImage() throws IOException {
-        return RgbImage.from(ImageFiles.read(FIXTURE.dir().resolve("reference/input_image.png")));
+        return ImageFiles.readRgb(FIXTURE.dir().resolve("reference/input_image.png"));
     }
 
     @Test
@@ -43,7 +44,7 @@ class VaeImageProcessorTest {
             NDArray expected = ref.load("vae_input", m, DataType.FLOAT32);
             Shape s = expected.getShape();
             RgbImage img = inputImage();
-            Dimensions.Size size = SizePolicy.processorSize((int) s.get(4), (int) s.get(3));
+            Dimensions.Size size = VaeSizePolicy.processorSize((int) s.get(4), (int) s.get(3));
             NDArray x = VaeImageProcessor.preprocess(img, size.width(), size.height(), m).expandDims(2);
             ParityResult r = Parity.compare("vae_input", x, expected, Tolerance.EXACT);
             assertTrue(r.ok(), r.line());
@@ -56,7 +57,7 @@ class VaeImageProcessorTest {
                 SafetensorsFile ref = FIXTURE.openReference("pipeline_edit")) {
             long[] shape = ref.load("vae_input_shape", m, DataType.INT64).toLongArray();
             RgbImage img = inputImage();
-            Dimensions.Size size = SizePolicy.editVaeImageSize(img.width(), img.height());
+            Dimensions.Size size = VaeSizePolicy.editVaeImageSize(img.width(), img.height());
             assertEquals(shape[4], size.width());
             assertEquals(shape[3], size.height());
             NDArray x = VaeImageProcessor.preprocess(img, size.width(), size.height(), m).expandDims(2);
@@ -90,10 +91,10 @@ class VaeImageProcessorTest {
     void postprocessRoundsHalfToEvenLikeNumpy() {
         // x in [-1, 1] → (x/2 + 0.5) clamped → *255 → round half to even
         assertEquals(0, VaeImageProcessor.toByte(VaeImageProcessor.denormalize(-1.5f)));
-        assertEquals(255, VaeImageProcessor.toByte(VaeImageProcessor.denormalize(1.5f)) & 0xff);
+        assertEquals(255, VaeImageProcessor.toByte(VaeImageProcessor.denormalize(1.5f)));
         assertEquals(0, VaeImageProcessor.toByte(0.5f / 255f));        // 0.5 → 0
         assertEquals(2, VaeImageProcessor.toByte(2.5f / 255f));        // 2.5 → 2
-        assertEquals(128, VaeImageProcessor.toByte(VaeImageProcessor.denormalize(0f)) & 0xff); // 127.5 → 128
+        assertEquals(128, VaeImageProcessor.toByte(VaeImageProcessor.denormalize(0f))); // 127.5 → 128
     }
 
     @Test
@@ -106,27 +107,34 @@ class VaeImageProcessorTest {
                 img.setRGB(x, y, ((x * 8) & 0xff) << 24 | (x * 7 & 0xff) << 16 | (y * 13 & 0xff) << 8 | (x + y) * 3);
             }
         }
-        RgbImage rgb = RgbImage.from(img);
-        assertNotNull(rgb.alpha());
+        RgbImage rgb = BufferedImages.toRgbImage(img);
+        byte[] alpha = Alpha.extract(rgb);
+        assertNotNull(alpha);
         try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
             NDArray t = VaeImageProcessor.preprocess(rgb, m);
             assertEquals(new Shape(1, 3, h, w), t.getShape());
-            RgbImage back = VaeImageProcessor.postprocess(t, rgb.alpha(), w, h);
-            assertArrayEquals(rgb.rgb(), back.rgb());
-            BufferedImage out = back.toBufferedImage();
+            RgbImage opaque = VaeImageProcessor.postprocess(t);
+            assertArrayEquals(rgb.toRgbBytes(), opaque.toRgbBytes());
+            assertNull(Alpha.extract(opaque));
+            RgbImage back = VaeImageProcessor.postprocess(t, alpha, w, h);
+            BufferedImage out = BufferedImages.toBufferedImage(back);
+            assertEquals(BufferedImage.TYPE_INT_ARGB, out.getType());
             for (int y = 0; y < h; y++) {
                 for (int x = 0; x < w; x++) {
                     assertEquals(img.getRGB(x, y), out.getRGB(x, y));
                 }
             }
             // alpha restored at another output size: resized with Lanczos (constant alpha stays constant)
-            byte[] opaqueHalf = new byte[w * h];
-            java.util.Arrays.fill(opaqueHalf, (byte) 128);
-            RgbImage resized = VaeImageProcessor.postprocess(t.get(new NDIndex(":, :, :8, :16")), opaqueHalf, w, h);
-            assertEquals(16 * 8, resized.alpha().length);
-            for (byte b : resized.alpha()) {
-                assertEquals(128, b & 0xff);
+            byte[] half = new byte[w * h];
+            java.util.Arrays.fill(half, (byte) 128);
+            RgbImage resized = VaeImageProcessor.postprocess(t.get(new NDIndex(":, :, :8, :16")), half, w, h);
+            assertEquals(16, resized.width());
+            for (int p : resized.argb()) {
+                assertEquals(128, p >>> 24);
             }
+            // resizing an image with alpha resizes both
+            RgbImage small = VaeImageProcessor.resize(rgb, 16, 16);
+            assertNotNull(Alpha.extract(small));
         }
     }
 
@@ -134,26 +142,23 @@ class VaeImageProcessorTest {
     void grayAnd16BitBecomeRgbWithoutGammaChange() {
         BufferedImage gray = new BufferedImage(16, 16, BufferedImage.TYPE_BYTE_GRAY);
         gray.getRaster().setSample(3, 2, 0, 100);
-        RgbImage g = RgbImage.from(gray);
-        int i = (2 * 16 + 3) * 3;
-        assertEquals(100, g.rgb()[i] & 0xff);
-        assertEquals(100, g.rgb()[i + 1] & 0xff);
-        assertEquals(100, g.rgb()[i + 2] & 0xff);
-        assertNull(g.alpha());
+        RgbImage g = BufferedImages.toRgbImage(gray);
+        assertEquals(0xFF646464, g.argb()[2 * 16 + 3]);
+        assertNull(Alpha.extract(g));
 
         BufferedImage g16 = new BufferedImage(16, 16, BufferedImage.TYPE_USHORT_GRAY);
         WritableRaster r = g16.getRaster();
         r.setSample(0, 0, 0, 65535);
         r.setSample(1, 0, 0, 257 * 77);
-        RgbImage g2 = RgbImage.from(g16);
-        assertEquals(255, g2.rgb()[0] & 0xff);
-        assertEquals(77, g2.rgb()[3] & 0xff);
+        RgbImage g2 = BufferedImages.toRgbImage(g16);
+        assertEquals(0xFFFFFFFF, g2.argb()[0]);
+        assertEquals(0xFF4D4D4D, g2.argb()[1]);
     }
 
     @Test
     void degenerateAndHugeSizesGetAMessage(@TempDir Path dir) throws IOException {
         IllegalArgumentException tiny = assertThrows(IllegalArgumentException.class,
-                () -> RgbImage.from(new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB)));
+                () -> BufferedImages.toRgbImage(new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB)));
         assertTrue(tiny.getMessage().contains("1×1"), tiny.getMessage());
         assertTrue(tiny.getMessage().contains("at least 16×16"), tiny.getMessage());
 
@@ -164,17 +169,23 @@ class VaeImageProcessorTest {
         assertTrue(huge.getMessage().contains("30000×30000"), huge.getMessage());
         assertTrue(huge.getMessage().contains("downscale"), huge.getMessage());
 
-        assertThrows(IllegalArgumentException.class, () -> SizePolicy.processorSize(15, 400));
+        assertThrows(IllegalArgumentException.class, () -> VaeSizePolicy.processorSize(15, 400));
+        // an engine image of 1×1 (the API accepts it) is refused before it reaches the VAE
+        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            IllegalArgumentException one = assertThrows(IllegalArgumentException.class,
+                    () -> VaeImageProcessor.preprocess(RgbImage.filled(1, 1, 0x808080), m));
+            assertTrue(one.getMessage().contains("1×1"), one.getMessage());
+        }
     }
 
     @Test
     void sizePolicyFollowsThePipelines() {
-        assertEquals(new Dimensions.Size(1024, 1024), SizePolicy.editVaeImageSize(64, 64));
-        assertEquals(new Dimensions.Size(1184, 896), SizePolicy.editVaeImageSize(4000, 3000));
-        assertEquals(new Dimensions.Size(1008, 752), SizePolicy.outputSize(new Dimensions.Size(1013, 767), 1, 1));
-        assertEquals(new Dimensions.Size(1184, 896), SizePolicy.outputSize(null, 4000, 3000));
-        assertEquals(new Dimensions.Size(96, 64), SizePolicy.processorSize(100, 70));
-        assertTrue(SizePolicy.isVaeReady(96, 64));
+        assertEquals(new Dimensions.Size(1024, 1024), VaeSizePolicy.editVaeImageSize(64, 64));
+        assertEquals(new Dimensions.Size(1184, 896), VaeSizePolicy.editVaeImageSize(4000, 3000));
+        assertEquals(new Dimensions.Size(1008, 752), VaeSizePolicy.outputSize(new Dimensions.Size(1013, 767), 1, 1));
+        assertEquals(new Dimensions.Size(1184, 896), VaeSizePolicy.outputSize(null, 4000, 3000));
+        assertEquals(new Dimensions.Size(96, 64), VaeSizePolicy.processorSize(100, 70));
+        assertTrue(VaeSizePolicy.isVaeReady(96, 64));
     }
 
     /** PNG signature + IHDR (8-bit RGB) + IEND: enough for a reader to report the size. */

@@ -1,8 +1,8 @@
 package dev.atelier.inference.model.qwenimage;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDScope;
 import dev.atelier.inference.nn.Kernels;
+import dev.atelier.inference.nn.Scopes;
 import dev.atelier.inference.nn.Linear;
 import dev.atelier.inference.nn.Weights;
 
@@ -30,10 +30,9 @@ public final class FeedForward {
     }
 
     public NDArray forward(NDArray x, Kernels k) {
-        try (NDScope s = new NDScope()) {
+        return Scopes.one(() -> {
             NDArray y = out.forward(k.geluTanh(proj.forward(x)));
-            NDScope.unregister(y);
             return y;
-        }
+        });
     }
 }

@@ -3,10 +3,10 @@ package dev.atelier.inference.model.qwenimage;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import dev.atelier.inference.nn.Attention;
 import dev.atelier.inference.nn.Kernels;
+import dev.atelier.inference.nn.Scopes;
 import dev.atelier.inference.nn.Linear;
 import dev.atelier.inference.nn.Weights;
 
@@ -80,7 +80,7 @@ public final class QwenDoubleStreamAttention {
         long b = img.getShape().get(0);
         long si = img.getShape().get(1);
         long st = txt.getShape().get(1);
-        try (NDScope scope = new NDScope()) {
+        return Scopes.many(() -> {
             NDArray iq = k.qkNormRope(heads(toQ.forward(img)), normQ, EPS, rope.imgCos(), rope.imgSin());
             NDArray ik = k.qkNormRope(heads(toK.forward(img)), normK, EPS, rope.imgCos(), rope.imgSin());
             NDArray iv = heads(toV.forward(img));
@@ -95,9 +95,8 @@ public final class QwenDoubleStreamAttention {
                     .reshape(b, st + si, (long) heads * headDim);
             NDArray txtOut = toAddOut.forward(o.get(new NDIndex(":, :{}", st)));
             NDArray imgOut = toOut.forward(o.get(new NDIndex(":, {}:", st)));
-            NDScope.unregister(imgOut, txtOut);
             return new NDArray[] {imgOut, txtOut};
-        }
+        });
     }
 
     private NDArray heads(NDArray x) {

@@ -122,6 +122,8 @@ public final class QwenEmbedRope {
             sin.attach(target);
             NDScope.unregister(cos, sin);
         }
+        NDScope.register(cos); // owned by the caller's scope (the forward)
+        NDScope.register(sin);
         return new NDArray[] {cos, sin};
     }
 }

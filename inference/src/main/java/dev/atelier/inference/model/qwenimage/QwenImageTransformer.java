@@ -14,6 +14,7 @@ import dev.atelier.inference.nn.EagerKernels;
 import dev.atelier.inference.nn.FusedAttention;
 import dev.atelier.inference.nn.FusedKernels;
 import dev.atelier.inference.nn.Kernels;
+import dev.atelier.inference.nn.Scopes;
 import dev.atelier.inference.nn.Linear;
 import dev.atelier.inference.nn.RmsNorm;
 import dev.atelier.inference.nn.TorchOps;
@@ -147,7 +148,7 @@ public final class QwenImageTransformer implements AutoCloseable {
         int l = (int) dims[2];
         List<ImageShape> first = imgShapes.get(0);
         long split = config.zeroCondT() ? first.get(0).tokens() : -1;
-        try (NDScope scope = new NDScope()) {
+        return Scopes.one(() -> {
             NDManager m = hiddenStates.getManager();
             NDArray img = imgIn.forward(hiddenStates.toType(dtype, false));
             keep(intermediates, "img_in", img);
@@ -174,30 +175,23 @@ public final class QwenImageTransformer implements AutoCloseable {
             var ctx = new QwenImageTransformerBlock.Context(siluImg, siluTxt, split, jointMask, rope, kernels,
                     attention);
             for (int i = 0; i < blocks.size(); i++) {
-                NDArray[] out;
-                try (NDScope blockScope = new NDScope()) {
-                    out = blocks.get(i).forward(img, txt, ctx);
-                    NDScope.unregister(out);
-                }
+                NDArray[] out = blocks.get(i).forward(img, txt, ctx); // its own scope; result in this one
+                NDScope.unregister(img, txt);
                 img.close();
                 txt.close();
                 txt = out[0];
                 img = out[1];
-                NDScope.register(txt);
-                NDScope.register(img);
                 keep(intermediates, "block" + i + ".out0", txt);
                 keep(intermediates, "block" + i + ".out1", img);
             }
-            NDArray emb = normOutLinear.forward(kernels.silu(tembTxt).toType(dtype, false));
+            NDArray emb = normOutLinear.forward(siluTxt.toType(dtype, false)); // AdaLayerNormContinuous, conditioned on t
             long d = config.innerDim();
             NDArray scale = emb.get(new NDIndex(":, :{}", d));
             NDArray shift = emb.get(new NDIndex(":, {}:", d));
             NDArray normed = kernels.normModulate(img, shift, scale, EPS);
             keep(intermediates, "norm_out", normed);
-            NDArray out = projOut.forward(normed);
-            NDScope.unregister(out);
-            return out;
-        }
+            return projOut.forward(normed);
+        });
     }
 
     private static void keep(Map<String, NDArray> sink, String name, NDArray a) {

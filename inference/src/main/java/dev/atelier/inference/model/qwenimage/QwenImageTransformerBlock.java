@@ -1,10 +1,10 @@
 package dev.atelier.inference.model.qwenimage;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import dev.atelier.inference.nn.Attention;
 import dev.atelier.inference.nn.Kernels;
+import dev.atelier.inference.nn.Scopes;
 import dev.atelier.inference.nn.Linear;
 import dev.atelier.inference.nn.Weights;
 
@@ -66,7 +66,7 @@ public final class QwenImageTransformerBlock {
      */
     public NDArray[] forward(NDArray img, NDArray txt, Context c) {
         Kernels k = c.kernels();
-        try (NDScope scope = new NDScope()) {
+        return Scopes.many(() -> {
             NDArray imgParams = imgMod.forward(c.siluTembImg());   // [B or 2B, 6D]
             NDArray txtParams = txtMod.forward(c.siluTembTxt());   // [B, 6D]
             Mod[] im = mods(imgParams, c.zeroCond());
@@ -81,9 +81,8 @@ public final class QwenImageTransformerBlock {
             NDArray img2 = gate(k, img1, im[1], imgMlp.forward(modulate(k, img1, im[1], c.split()), k), c.split());
             NDArray txt2 = k.gatedAdd(txt1,
                     tm[1].gate0, txtMlp.forward(k.normModulate(txt1, tm[1].shift0, tm[1].scale0, EPS), k));
-            NDScope.unregister(txt2, img2);
             return new NDArray[] {txt2, img2};
-        }
+        });
     }
 
     /** shift/scale/gate for rows [0, B) (set 0) and, with zero_cond_t, rows [B, 2B) (set 1). */

@@ -4,9 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import dev.atelier.inference.nn.Kernels;
+import dev.atelier.inference.nn.Scopes;
 import dev.atelier.inference.nn.Linear;
 import dev.atelier.inference.nn.Weights;
 
@@ -55,16 +55,14 @@ public final class QwenTimestepProjEmbeddings {
      * @return [N, embeddingDim] in the model dtype
      */
     public NDArray forward(NDArray timestep, DataType dtype, Kernels k) {
-        try (NDScope s = new NDScope()) {
+        return Scopes.one(() -> {
             NDManager m = timestep.getManager();
             NDArray t = timestep.toType(dtype, false).toType(DataType.FLOAT32, false);
             NDArray f = freqs.toDevice(m.getDevice(), false).toType(dtype, false).toType(DataType.FLOAT32, false);
             NDArray emb = t.expandDims(1).mul(f.expandDims(0)).mul(scale);
             // flip_sin_to_cos: [cos, sin]
             NDArray proj = NDArrays.concat(new NDList(emb.cos(), emb.sin()), 1).toType(dtype, false);
-            NDArray out = linear2.forward(k.silu(linear1.forward(proj)));
-            NDScope.unregister(out);
-            return out;
-        }
+            return linear2.forward(k.silu(linear1.forward(proj)));
+        });
     }
 }

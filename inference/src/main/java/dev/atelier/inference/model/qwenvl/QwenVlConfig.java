@@ -33,6 +33,10 @@ public record QwenVlConfig(Text text, Vision vision, long imageTokenId, long vid
                 throw new IllegalArgumentException("text_config: num_attention_heads " + numAttentionHeads
                         + " is not a multiple of num_key_value_heads " + numKeyValueHeads);
             }
+            if (!"silu".equals(hiddenAct)) {
+                throw new IllegalArgumentException("text_config: hidden_act '" + hiddenAct + "' is not supported "
+                        + "(Qwen2.5-VL uses silu)");
+            }
             int sum = Arrays.stream(mropeSection).sum();
             if (sum * 2 != hiddenSize / numAttentionHeads) {
                 throw new IllegalArgumentException("text_config: mrope_section " + Arrays.toString(mropeSection)
@@ -79,6 +83,10 @@ public record QwenVlConfig(Text text, Vision vision, long imageTokenId, long vid
             int patchSize, int temporalPatchSize, int spatialMergeSize, int inChannels, int windowSize,
             int[] fullattBlockIndexes, double tokensPerSecond, double ropeTheta, String hiddenAct) {
         public Vision {
+            if (!"silu".equals(hiddenAct)) {
+                throw new IllegalArgumentException("vision_config: hidden_act '" + hiddenAct + "' is not supported "
+                        + "(Qwen2.5-VL uses silu)");
+            }
             if (hiddenSize % numHeads != 0) {
                 throw new IllegalArgumentException("vision_config: hidden_size " + hiddenSize
                         + " is not divisible by num_heads " + numHeads);

@@ -13,6 +13,11 @@ package dev.atelier.inference.model.qwenvl;
  * passed, and transformers 4.x computed inside forward from the token ids): text tokens count up on all axes; the
  * merged tokens of an image take 3-D (frame, row, col) positions offset by the text before them; text after an
  * image continues from there + max(h, w) / merge.
+ *
+ * <p>The two differ only for prompts with images (edit). PIPELINE is a known regression of diffusers with
+ * transformers >= 5 (diffusers issue #14194, open PR #14189: the pipelines do not forward mm_token_type_ids);
+ * MULTIMODAL is what the model computed with transformers 4.x, i.e. when Qwen-Image-Edit was released. The fixtures
+ * were made with the regression, so PIPELINE is the parity default; see {@link QwenVlModel#ropeMode}.
  */
 public final class RopeIndex {
     private RopeIndex() {}

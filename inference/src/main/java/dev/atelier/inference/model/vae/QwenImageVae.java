@@ -101,6 +101,11 @@ public final class QwenImageVae implements AutoCloseable {
         return manager.getDevice();
     }
 
+    /** The manager owning the weights (tests check nothing else stays in it). */
+    NDManager weightsManager() {
+        return manager;
+    }
+
     /** Bytes of the loaded parameters. */
     public long parameterBytes() {
         return parameterBytes;
@@ -132,16 +137,24 @@ public final class QwenImageVae implements AutoCloseable {
     /** As {@link #encodeDistribution(NDArray)} with an explicit tiling ({@code null}: untiled). */
     public VaeLatentDist encodeDistribution(NDArray image, VaeTiling tiling) {
         boolean five = image.getShape().dimension() == 5;
-        imageSize(image, config.inputChannels(), "image");
+        long[] hw = imageSize(image, config.inputChannels(), "image");
+        int s = config.spatialCompression();
+        if (hw[0] < s || hw[1] < s) {
+            throw new IllegalArgumentException("image is " + hw[1] + "×" + hw[0] + " pixels; the VAE needs at least "
+                    + s + "×" + s + " (one latent) — Qwen-Image pipelines need 16×16 (see VaeSizePolicy)");
+        }
         NDManager owner = image.getManager();
-        NDArray moments;
+        VaeLatentDist d;
         try (NDManager m = manager.newSubManager()) {
             NDArray x = frames(image, m);
-            moments = tiling == null ? encodeMoments(x) : tiling.encode(x, config.spatialCompression(),
+            NDArray moments = tiling == null ? encodeMoments(x) : tiling.encode(x, config.spatialCompression(),
                     this::encodeMoments);
-            moments.attach(owner);
+            // split/clip inside the scope: DJL makes its clip bounds as arrays of the input's manager
+            d = VaeLatentDist.of(moments);
+            d.mean().attach(owner);
+            d.logvar().attach(owner);
+            d.std().attach(owner);
         }
-        VaeLatentDist d = VaeLatentDist.of(moments);
         return five ? new VaeLatentDist(unsqueezeTime(d.mean()), unsqueezeTime(d.logvar()), unsqueezeTime(d.std()))
                 : d;
     }
@@ -281,8 +294,9 @@ public final class QwenImageVae implements AutoCloseable {
             throw new IllegalArgumentException("latents have " + like.getShape().get(1) + " channels, the VAE config "
                     + values.length + " (latents_mean / latents_std)");
         }
-        try (NDArray v = like.getManager().create(values, new Shape(shape))) {
-            return v.toType(like.getDataType(), true);
+        try (NDArray v = like.getManager().create(values, new Shape(shape));
+                NDArray onDevice = v.toDevice(like.getDevice(), true)) {
+            return onDevice.toType(like.getDataType(), true);
         }
     }
 

@@ -103,6 +103,14 @@ public record QwenImageVaeConfig(int baseDim, int zDim, int[] dimMult, int numRe
                 n.has("latents_std") ? floats(n.get("latents_std")) : d.latentsStd);
     }
 
+    /**
+     * The config implied by tensor names and shapes (diffusers key names, e.g. through a key-mapped ComfyUI store);
+     * latents mean/std are diffusers' defaults, as single files do not carry them.
+     */
+    public static QwenImageVaeConfig detectFromWeights(java.util.Map<String, dev.atelier.inference.io.TensorInfo> t) {
+        return VaeConfigDetector.detect(t);
+    }
+
     /** {@code 2 ** len(temperal_downsample)}: pixels per latent along each side (8). */
     public int spatialCompression() {
         return 1 << temperalDownsample.length;

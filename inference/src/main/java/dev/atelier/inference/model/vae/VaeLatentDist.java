@@ -20,7 +20,10 @@ public record VaeLatentDist(NDArray mean, NDArray logvar, NDArray std) implement
         NDArray logvar = halves.get(1).clip(-30.0, 20.0);
         halves.close();
         moments.close();
-        NDArray std = logvar.mul(0.5f).exp();
+        NDArray std;
+        try (NDArray half = logvar.mul(0.5f)) {
+            std = half.exp();
+        }
         return new VaeLatentDist(mean, logvar, std);
     }
 

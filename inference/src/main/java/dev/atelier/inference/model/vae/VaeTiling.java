@@ -38,6 +38,22 @@ public record VaeTiling(int tileSample, int strideSample) {
         }
     }
 
+    /**
+     * The tiling of a memory plan ({@link dev.atelier.inference.runtime.VaeTiling}: tiles of {@code tilePixels}
+     * with {@code overlapPixels} blended), or {@code null} for a whole-image decode: tiles of
+     * {@code tilePixels + overlapPixels} every {@code tilePixels} pixels, as the planner's peak estimate
+     * {@code (tile + overlap)²} assumes; both rounded down to whole latents.
+     */
+    public static VaeTiling fromPlan(dev.atelier.inference.runtime.VaeTiling plan, int spatialCompression) {
+        if (plan == null || !plan.tiled()) {
+            return null;
+        }
+        int stride = Math.max(spatialCompression, plan.tilePixels() / spatialCompression * spatialCompression);
+        int tile = Math.max(stride, (plan.tilePixels() + plan.overlapPixels()) / spatialCompression
+                * spatialCompression);
+        return new VaeTiling(tile, stride);
+    }
+
     /** A tile of {@code tile} pixels overlapping its neighbours by a quarter (diffusers' 256/192 proportion). */
     public static VaeTiling withQuarterOverlap(int tile, int spatialCompression) {
         int overlap = Math.max(spatialCompression, (tile / 4) / spatialCompression * spatialCompression);
@@ -138,8 +154,10 @@ public record VaeTiling(int tileSample, int strideSample) {
         String aIdx = axis == 2 ? ":, :, {}:, :" : ":, :, :, {}:";
         String bIdx = axis == 2 ? ":, :, :{}, :" : ":, :, :, :{}";
         var m = b.getManager();
-        try (NDArray wA = m.create(wa, new Shape(wShape));
-                NDArray wB = m.create(wb, new Shape(wShape));
+        try (NDArray wAHost = m.create(wa, new Shape(wShape));
+                NDArray wBHost = m.create(wb, new Shape(wShape));
+                NDArray wA = wAHost.toDevice(b.getDevice(), true);
+                NDArray wB = wBHost.toDevice(b.getDevice(), true);
                 NDArray aPart = a.get(new NDIndex(aIdx, aLen - e));
                 NDArray bPart = b.get(new NDIndex(bIdx, e));
                 NDArray t1 = aPart.mul(wA);

@@ -41,6 +41,7 @@ class QwenVlMultiImageTest {
     }
 
     private static void check(ParityResult r) {
+        System.out.println(r.line());
         assertTrue(r.ok(), r.line());
     }
 

@@ -94,6 +94,7 @@ class QwenVlWeightLayoutsTest {
             Path inputs = Path.of("src/test/resources/fixtures/qwen-tiny/reference/processor.safetensors");
             var r = dev.atelier.inference.parity.Parity.compare("fp8_scaled.edit.hidden_states_last", editHidden(model, m, inputs),
                     ref.load("edit.hidden_states_last", m), dev.atelier.inference.parity.Tolerance.FORWARD);
+            System.out.println(r.line());
             assertTrue(r.ok(), r.line());
         }
     }

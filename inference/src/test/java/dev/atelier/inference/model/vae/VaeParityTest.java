@@ -9,4 +9,9 @@ class VaeParityTest {
     void matchesDiffusers() throws Exception {
         FixtureSupport.assertParity(new VaeParityCheck()).forEach(r -> System.out.println(r.line()));
     }
+
+    @Test
+    void matchesThePipelinesUseOfTheVae() throws Exception {
+        FixtureSupport.assertParity(new VaePipelineParityCheck()).forEach(r -> System.out.println(r.line()));
+    }
 }

@@ -152,6 +152,43 @@ class VaeTilingTest {
     }
 
     @Test
+    void repeatedRunsLeaveNothingBehind() {
+        try (NDManager m = manager.newSubManager()) {
+            NDArray x = randomImage(m, 64, 96);
+            int vaeArrays = -1;
+            int callerArrays = -1;
+            for (int i = 0; i < 4; i++) {
+                NDArray z = vae.encode(x, i % 2 == 0 ? null : SMALL);
+                NDArray n = vae.normalize(z);
+                NDArray d = vae.denormalize(n);
+                NDArray y = vae.decode(d, i % 2 == 0 ? null : SMALL);
+                for (NDArray a : new NDArray[] {y, d, n, z}) {
+                    a.close();
+                }
+                int nowVae = countArrays(vae);
+                int nowCaller = m.getManagedArrays().size();
+                if (i >= 2) {
+                    assertEquals(vaeArrays, nowVae, "arrays left in the VAE's manager");
+                    assertEquals(callerArrays, nowCaller, "arrays left in the caller's manager");
+                }
+                vaeArrays = nowVae;
+                callerArrays = nowCaller;
+            }
+        }
+    }
+
+    private static int countArrays(QwenImageVae v) {
+        return v.weightsManager().getManagedArrays().size();
+    }
+
+    @Test
+    void theMemoryPlansTilingMapsToTiles() {
+        assertEquals(null, VaeTiling.fromPlan(new dev.atelier.inference.runtime.VaeTiling(false, 0, 0, 1), 8));
+        VaeTiling t = VaeTiling.fromPlan(new dev.atelier.inference.runtime.VaeTiling(true, 512, 64, 1), 8);
+        assertEquals(new VaeTiling(576, 512), t);
+    }
+
+    @Test
     void badInputsGetAMessage() {
         try (NDManager m = manager.newSubManager()) {
             IllegalArgumentException frames = assertThrows(IllegalArgumentException.class,
@@ -161,6 +198,9 @@ class VaeTilingTest {
                     () -> vae.encode(m.zeros(new Shape(1, 4, 32, 32))));
             assertTrue(rgba.getMessage().contains("3 channels"), rgba.getMessage());
             assertThrows(IllegalArgumentException.class, () -> vae.decode(m.zeros(new Shape(1, 3, 4, 4))));
+            IllegalArgumentException tiny = assertThrows(IllegalArgumentException.class,
+                    () -> vae.encode(m.zeros(new Shape(1, 3, 1, 1))));
+            assertTrue(tiny.getMessage().contains("1×1"), tiny.getMessage());
             assertThrows(IllegalArgumentException.class, () -> vae.setMemoryBudget(0));
         }
     }

@@ -19,14 +19,15 @@ import dev.atelier.inference.pipeline.Dimensions;
  *       the requested size to a multiple of 16 ({@code get_default_height_width}: {@code x - x % 16}) and resizes the
  *       whole image to it (Lanczos, no crop).</li>
  * </ul>
- * Nothing is cropped by these rules; the aspect ratio changes by less than one 32-pixel step. Sizes outside
+ * (Not to be confused with {@link dev.atelier.inference.api.SizePolicy}, the user's choice of output size that the
+ * engine turns into a requested size before these rules apply.) Nothing is cropped by these rules; the aspect ratio changes by less than one 32-pixel step. Sizes outside
  * [{@link ImageLimits#MIN_SIDE}, {@link ImageLimits#MAX_PIXELS}] are refused by {@link ImageLimits}.
  */
-public final class SizePolicy {
+public final class VaeSizePolicy {
     /** Pixels per side of one transformer token: VAE scale 8 × patch 2. */
     public static final int MULTIPLE = 16;
 
-    private SizePolicy() {}
+    private VaeSizePolicy() {}
 
     /** The size an edit reference image is resized to before {@code vae.encode}. */
     public static Dimensions.Size editVaeImageSize(int width, int height) {

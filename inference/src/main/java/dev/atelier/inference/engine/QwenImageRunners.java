@@ -22,7 +22,6 @@ import dev.atelier.inference.pipeline.TextToImagePipeline;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The real pipelines as {@link PipelineRunner}s: edit requests run {@link EditPipeline} (no mask) or the edit
@@ -71,13 +70,17 @@ public final class QwenImageRunners implements AutoCloseable {
         return root;
     }
 
-    private synchronized ModelBundle bundle(Path dir, ModelBundle.Kind kind, JobContext ctx) {
+    private synchronized ModelBundle bundle(Path dir, ModelBundle.Kind kind, JobContext ctx, Request r) {
+        if (!r.settings().loras().isEmpty()) {
+            throw new dev.atelier.inference.api.EngineError(dev.atelier.inference.api.FailureKind.NOT_AVAILABLE,
+                    "LoRAs (" + r.settings().loras().size() + " requested) are not applied by this build of the pipelines yet",
+                    "Remove the LoRAs (or use a preset without them, e.g. draft) for now.");
+        }
         if (bundle == null || !bundle.dir().equals(dir)) {
             if (bundle != null) {
                 bundle.close();
                 bundle = null;
             }
-            ctx.stage(EngineEvent.Stage.LOAD);
             bundle = ModelBundle.open(dir, root);
         }
         if (bundle.kind() != kind) {
@@ -90,7 +93,7 @@ public final class QwenImageRunners implements AutoCloseable {
     }
 
     public EngineEvent.Done generate(GenerateRequest r, JobContext ctx) {
-        ModelBundle b = bundle(r.model(), ModelBundle.Kind.TEXT_TO_IMAGE, ctx);
+        ModelBundle b = bundle(r.model(), ModelBundle.Kind.TEXT_TO_IMAGE, ctx, r);
         NoiseSource noise = NoiseSource.seeded(r.settings().seed());
         RgbImage image;
         try (NDManager run = root.newSubManager()) {
@@ -98,16 +101,16 @@ public final class QwenImageRunners implements AutoCloseable {
                     r.height(), RunSupport.sampling(r.settings()), null, noise, true);
             var out = new TextToImagePipeline(b).run(in, run, RunSupport.observer(ctx), null);
             image = out.image();
+            ctx.memory(RunSupport.memory(b.loadedBytes()));
         }
-        ctx.memory(RunSupport.memory(Map.of()));
         return ctx.done(image, params(r, image, b, noise));
     }
 
     public EngineEvent.Done edit(EditRequest r, JobContext ctx) {
-        ModelBundle b = bundle(r.model(), ModelBundle.Kind.EDIT, ctx);
+        ModelBundle b = bundle(r.model(), ModelBundle.Kind.EDIT, ctx, r);
         NoiseSource noise = NoiseSource.seeded(r.settings().seed());
         RgbImage image = r.mask() == null ? editWhole(r, b, noise, ctx) : editMasked(r, b, noise, ctx);
-        ctx.memory(RunSupport.memory(Map.of()));
+        ctx.memory(RunSupport.memory(b.loadedBytes()));
         return ctx.done(image, params(r, image, b, noise));
     }
 

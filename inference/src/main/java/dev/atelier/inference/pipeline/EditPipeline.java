@@ -73,7 +73,9 @@ public final class EditPipeline {
         List<NDArray> vaeImages = vaeImages(in.images(), vaeSizes, run);
         boolean trueCfg = PipelineSupport.doTrueCfg(in.sampling(), in.negative());
         // 3. Prompt embeddings.
-        obs.stage(Stage.LOAD);
+        if (!model.isLoaded("text_encoder")) {
+            obs.stage(Stage.LOAD);
+        }
         PromptEncoder te = model.promptEncoder();
         obs.stage(Stage.ENCODE_PROMPT);
         Conditioning cond = encodePrompt(te, in.prompt(), condition, run);
@@ -83,7 +85,9 @@ public final class EditPipeline {
             obs.tensor("negative_prompt_embeds", uncond.embeds());
         }
         // 4. Latents (reference-image latents + initial latents).
-        obs.stage(Stage.LOAD);
+        if (!model.isLoaded("vae")) {
+            obs.stage(Stage.LOAD);
+        }
         QwenImageVae vae = model.vae();
         obs.stage(Stage.ENCODE_IMAGES);
         for (int i = 0; i < vaeImages.size(); i++) {
@@ -92,7 +96,9 @@ public final class EditPipeline {
         NDArray imageLatents = encodeImages(vae, vaeImages, run);
         obs.tensor("image_latents", imageLatents);
         vaeImages.forEach(NDArray::close);
-        obs.stage(Stage.LOAD);
+        if (!model.isLoaded("transformer")) {
+            obs.stage(Stage.LOAD);
+        }
         var transformer = model.transformer();
         NDArray latents = prepareLatents(in.latents(), in.noise(), width, height, run);
         // img_shapes: target first, then each reference image.

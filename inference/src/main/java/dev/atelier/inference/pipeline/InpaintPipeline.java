@@ -97,7 +97,9 @@ public final class InpaintPipeline {
         }
         boolean trueCfg = PipelineSupport.doTrueCfg(in.sampling(), in.negative());
         // 2. Prompt embeddings.
-        obs.stage(Stage.LOAD);
+        if (!model.isLoaded("text_encoder")) {
+            obs.stage(Stage.LOAD);
+        }
         PromptEncoder te = model.promptEncoder();
         obs.stage(Stage.ENCODE_PROMPT);
         Conditioning cond = encodePrompt(te, in.prompt(), working, in.references(), run);
@@ -115,7 +117,9 @@ public final class InpaintPipeline {
                     + " steps leaves no step to run; raise the strength or the steps");
         }
         // 4. Latents.
-        obs.stage(Stage.LOAD);
+        if (!model.isLoaded("vae")) {
+            obs.stage(Stage.LOAD);
+        }
         QwenImageVae vae = model.vae();
         obs.stage(Stage.ENCODE_IMAGES);
         Prepared p = prepareLatents(vae, image, scheduler, in.noise(), run);
@@ -140,7 +144,9 @@ public final class InpaintPipeline {
                 refTokens = NDArrays.concat(new NDList(refTokens, extra), 1);
             }
         }
-        obs.stage(Stage.LOAD);
+        if (!model.isLoaded("transformer")) {
+            obs.stage(Stage.LOAD);
+        }
         var transformer = model.transformer();
         // 6. Denoising loop with the masked blend.
         float[] ts = sched.timesteps();

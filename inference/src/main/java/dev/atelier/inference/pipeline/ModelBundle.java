@@ -113,6 +113,25 @@ public final class ModelBundle implements AutoCloseable {
         return List.copyOf(loadedFiles);
     }
 
+    /** Whether {@code component} ("transformer", "vae", "text_encoder") is loaded already. */
+    public synchronized boolean isLoaded(String component) {
+        return switch (component) {
+            case "transformer" -> transformer != null;
+            case "vae" -> vae != null;
+            case "text_encoder" -> promptEncoder != null;
+            default -> throw new IllegalArgumentException("unknown component " + component);
+        };
+    }
+
+    /** Bytes of the loaded weights per component (for memory events). */
+    public synchronized java.util.Map<String, Long> loadedBytes() {
+        java.util.Map<String, Long> m = new java.util.LinkedHashMap<>();
+        if (vae != null) {
+            m.put("vae", vae.parameterBytes());
+        }
+        return m;
+    }
+
     public synchronized SchedulerConfig scheduler() {
         if (scheduler == null) {
             Path cfg = file("scheduler", "scheduler_config.json", "the scheduler");

@@ -39,7 +39,9 @@ public final class TextToImagePipeline {
         }
         boolean trueCfg = PipelineSupport.doTrueCfg(in.sampling(), in.negative());
         // 3. Prompt embeddings.
-        obs.stage(Stage.LOAD);
+        if (!model.isLoaded("text_encoder")) {
+            obs.stage(Stage.LOAD);
+        }
         PromptEncoder te = model.promptEncoder();
         obs.stage(Stage.ENCODE_PROMPT);
         Conditioning cond = encodePrompt(te, in.prompt(), run);
@@ -49,7 +51,9 @@ public final class TextToImagePipeline {
             obs.tensor("negative_prompt_embeds", uncond.embeds());
         }
         // 4. Latents.
-        obs.stage(Stage.LOAD);
+        if (!model.isLoaded("transformer")) {
+            obs.stage(Stage.LOAD);
+        }
         var transformer = model.transformer();
         NDArray latents = prepareLatents(in, width, height, run);
         // 5. Timesteps.
@@ -70,7 +74,9 @@ public final class TextToImagePipeline {
         if (!in.decode()) {
             return new PipelineSupport.Output(out, null, width, height);
         }
-        obs.stage(Stage.LOAD);
+        if (!model.isLoaded("vae")) {
+            obs.stage(Stage.LOAD);
+        }
         var vae = model.vae();
         obs.stage(Stage.DECODE);
         return new PipelineSupport.Output(out, PipelineSupport.decode(vae, out, width, height), width, height);

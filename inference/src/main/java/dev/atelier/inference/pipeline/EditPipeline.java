@@ -150,9 +150,10 @@ public final class EditPipeline {
                         + "); crop it closer to the subject");
             }
             sizes.add(s);
-            try (NDArray x = VaeImageProcessor.preprocess(img, s.width(), s.height(), m)) {
-                out.add(x.expandDims(2));
-            }
+            // Not closed here: the [1, 3, 1, H, W] view shares its buffer (created from Java memory, which DJL keeps
+            // alive only through this array); both go with m.
+            NDArray x = VaeImageProcessor.preprocess(img, s.width(), s.height(), m);
+            out.add(x.expandDims(2));
         }
         return out;
     }

@@ -95,6 +95,14 @@ public final class InpaintPipeline {
             throw new IllegalArgumentException("mask: no pixel is painted at or above half strength at the working size "
                     + width + "x" + height + "; paint the area to change more firmly");
         }
+        // 3. Timesteps and strength (set up before the prompt here, so a strength that leaves no step fails fast).
+        long seqLen = (long) (height / 16) * (width / 16);
+        FlowMatchEulerScheduler scheduler = PipelineSupport.schedule(model.scheduler(), in.sampling(), seqLen);
+        FlowMatchEulerScheduler.StrengthSchedule sched = scheduler.getTimesteps(in.strength());
+        if (sched.numInferenceSteps() < 1) {
+            throw new IllegalArgumentException("strength " + in.strength() + " with " + in.sampling().steps()
+                    + " steps leaves no step to run; raise the strength or the steps");
+        }
         boolean trueCfg = PipelineSupport.doTrueCfg(in.sampling(), in.negative());
         // 2. Prompt embeddings.
         if (!model.isLoaded("text_encoder")) {
@@ -107,14 +115,6 @@ public final class InpaintPipeline {
         obs.tensor("prompt_embeds", cond.embeds());
         if (uncond != null) {
             obs.tensor("negative_prompt_embeds", uncond.embeds());
-        }
-        // 3. Timesteps and strength.
-        long seqLen = (long) (height / 16) * (width / 16);
-        FlowMatchEulerScheduler scheduler = PipelineSupport.schedule(model.scheduler(), in.sampling(), seqLen);
-        FlowMatchEulerScheduler.StrengthSchedule sched = scheduler.getTimesteps(in.strength());
-        if (sched.numInferenceSteps() < 1) {
-            throw new IllegalArgumentException("strength " + in.strength() + " with " + in.sampling().steps()
-                    + " steps leaves no step to run; raise the strength or the steps");
         }
         // 4. Latents.
         if (!model.isLoaded("vae")) {
@@ -200,7 +200,8 @@ public final class InpaintPipeline {
         NDArray imageLatents;
         try (VaeLatentDist d = vae.encodeDistribution(image)) {
             Shape s = d.mean().getShape();
-            try (NDArray eps = noise.next("vae sample", s, m); NDArray scaled = d.std().mul(eps);
+            NDArray eps0 = noise.next("vae sample", s, m);
+            try (NDArray eps = eps0; NDArray scaled = d.std().mul(eps);
                     NDArray z = d.mean().add(scaled); NDArray n = vae.normalizeInpaint(z)) {
                 imageLatents = n.reshape(s.get(0), s.get(1), s.get(3), s.get(4));
             }
@@ -209,11 +210,7 @@ public final class InpaintPipeline {
         NDArray eps = noise.next("noise", new Shape(ls.get(0), 1, ls.get(1), ls.get(2), ls.get(3)), m);
         NDArray noise4 = eps.reshape(ls);
         NDArray latents4 = scheduler.scaleNoise(imageLatents, noise4);
-        Prepared p = new Prepared(Latents.pack(latents4), Latents.pack(noise4), Latents.pack(imageLatents));
-        eps.close();
-        noise4.close();
-        latents4.close();
-        imageLatents.close();
-        return p;
+        // Nothing closed here: the packed arrays may be views (tiny grids) and eps is made from Java memory; m owns all.
+        return new Prepared(Latents.pack(latents4), Latents.pack(noise4), Latents.pack(imageLatents));
     }
 }

@@ -56,9 +56,9 @@ public final class MaskLatents {
         for (int c = 0; c < PipelineSupport.LATENT_CHANNELS; c++) {
             System.arraycopy(small, 0, rep, c * small.length, small.length);
         }
-        try (NDArray a = m.create(rep, new Shape(1, PipelineSupport.LATENT_CHANNELS, lh, lw))) {
-            return Latents.pack(a);
-        }
+        // Left to m (not closed): pack may return a view of an array made from Java memory.
+        NDArray a = m.create(rep, new Shape(1, PipelineSupport.LATENT_CHANNELS, lh, lw));
+        return Latents.pack(a);
     }
 
     /** Fraction of working-size pixels the binarised mask repaints. */

@@ -103,9 +103,10 @@ public final class PipelineSupport {
     static NDArray randomLatents(NoiseSource noise, int width, int height, NDManager m) {
         long h = Latents.latentSide(height, VAE_SCALE);
         long w = Latents.latentSide(width, VAE_SCALE);
-        try (NDArray n = noise.next("latents", new ai.djl.ndarray.types.Shape(1, LATENT_CHANNELS, h, w), m)) {
-            return Latents.pack(n);
-        }
+        // The draw is left to m: pack may return a view of it (1x1 token grids), and arrays made from Java memory
+        // must outlive their views.
+        NDArray n = noise.next("latents", new ai.djl.ndarray.types.Shape(1, LATENT_CHANNELS, h, w), m);
+        return Latents.pack(n);
     }
 
     /** Whether true CFG runs: {@code true_cfg_scale > 1 and negative_prompt is not None}. */

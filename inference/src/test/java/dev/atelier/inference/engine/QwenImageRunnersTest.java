@@ -167,6 +167,17 @@ class QwenImageRunnersTest {
     }
 
     @Test
+    void aMaskCoveringEverythingRepaintsTheWholePhoto() throws Exception {
+        RgbImage src = photo();
+        EditRequest r = new EditRequest(editModel, src, MaskImage.filled(src.width(), src.height(), 255), List.of(),
+                "a snowy mountain", "", 1.0, SizePolicy.matchSource(), settings(3, 1, 1.0));
+        RgbImage out = run(r, -1).done().image();
+        assertEquals(src.width(), out.width());
+        long same = java.util.stream.IntStream.range(0, out.argb().length).filter(i -> out.argb()[i] == src.argb()[i]).count();
+        assertTrue(same < out.argb().length / 10, same + " pixels unchanged");
+    }
+
+    @Test
     void aMaskOfAnotherSizeIsResizedWithANote() throws Exception {
         RgbImage src = photo();
         MaskImage small = box(200, 160, 60, 45, 20, 15);

@@ -168,6 +168,13 @@ public final class PipelineParityChecks {
                         Tolerance.FORWARD, m);
                 compare(out, p + ".negative_prompt_embeds", t.get("negative_prompt_embeds"), ref,
                         run + ".step0_uncond.encoder_hidden_states", Tolerance.FORWARD, m);
+                NDArray vin = t.get("vae_input_0");
+                if (vin != null) {
+                    compare(out, p + ".vae_input_crop64", vin.get(new NDIndex(":, :, :, :64, :64")), ref,
+                            "vae_input_crop64", Tolerance.FORWARD, m);
+                    compare(out, p + ".vae_input_stride16", vin.get(new NDIndex(":, :, :, ::16, ::16")), ref,
+                            "vae_input_stride16", Tolerance.FORWARD, m);
+                }
                 String il = run + ".image_latents_first256";
                 compare(out, p + ".image_latents", firstTokens(t.get("image_latents"), ref, il), ref, il, Tolerance.FORWARD, m);
                 compare(out, p + ".step0_cond.noise_pred", t.get("step0_cond.noise_pred"), ref,

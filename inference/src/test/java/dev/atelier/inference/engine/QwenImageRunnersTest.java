@@ -167,6 +167,20 @@ class QwenImageRunnersTest {
     }
 
     @Test
+    void maskedEditWithAReferenceKeepsEveryUnmaskedPixel() throws Exception {
+        RgbImage src = photo();
+        MaskImage mask = box(src.width(), src.height(), 20, 20, 50, 40);
+        EditRequest r = new EditRequest(editModel, src, mask, List.of(RgbImage.filled(96, 64, 0x2244AA)),
+                "put the blue thing from picture 2 here", "", 1.0, SizePolicy.matchSource(), settings(4, 1, 4.0));
+        RgbImage out = run(r, -1).done().image();
+        for (int i = 0; i < out.argb().length; i++) {
+            if (mask.values()[i] == 0) {
+                assertEquals(src.argb()[i], out.argb()[i], "unmasked pixel " + i);
+            }
+        }
+    }
+
+    @Test
     void aMaskCoveringEverythingRepaintsTheWholePhoto() throws Exception {
         RgbImage src = photo();
         EditRequest r = new EditRequest(editModel, src, MaskImage.filled(src.width(), src.height(), 255), List.of(),

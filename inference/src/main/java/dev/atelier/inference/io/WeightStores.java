@@ -13,7 +13,9 @@ public final class WeightStores {
 
     /**
      * A {@code .safetensors} file, a {@code .safetensors.index.json}, or a diffusers component folder (its index
-     * if present, else every {@code *.safetensors} in it). Pickle checkpoints are refused without being read.
+     * if present, else every {@code *.safetensors} in it), or a {@code .gguf} file. Pickle checkpoints are refused
+     * without being read (by extension, and by their magic bytes when they are named {@code .safetensors}).
+     * Safetensors files holding fp8 weights come back as a {@link Fp8ScaledStore} view (scales applied at load).
      */
     public static WeightStore open(Path path) {
         String name = path.getFileName() == null ? "" : path.getFileName().toString().toLowerCase(Locale.ROOT);
@@ -28,10 +30,40 @@ public final class WeightStores {
         if (name.endsWith(".index.json")) {
             return ShardedSafetensors.openIndex(path);
         }
-        if (name.endsWith(".gguf")) {
-            throw new WeightFormatException(path, "GGUF files are not supported yet");
+        String magic = sniff(path);
+        if (name.endsWith(".gguf") || magic.equals("gguf")) {
+            return GgufFile.open(path);
         }
-        return SafetensorsFile.open(path);
+        if (magic.equals("pickle") || magic.equals("zip")) {
+            throw new WeightFormatException(path, "this file is a " + (magic.equals("zip") ? "torch.save zip archive"
+                    : "pickle") + " despite its name; pickle checkpoints are refused (they can run code when loaded)"
+                    + " and were not unpickled: download the real .safetensors version");
+        }
+        return Fp8ScaledStore.wrapIfQuantized(SafetensorsFile.open(path));
+    }
+
+    /**
+     * What the first bytes of a file say it is: {@code gguf}, {@code pickle} (protocol 2+ opcode), {@code zip}
+     * (torch.save archive) or {@code other}. Reads 8 bytes; nothing is interpreted further.
+     */
+    public static String sniff(Path path) {
+        byte[] b = new byte[8];
+        int n;
+        try (var in = Files.newInputStream(path)) {
+            n = in.readNBytes(b, 0, 8);
+        } catch (IOException e) {
+            return "other";
+        }
+        if (n >= 4 && b[0] == 'G' && b[1] == 'G' && b[2] == 'U' && b[3] == 'F') {
+            return "gguf";
+        }
+        if (n >= 4 && b[0] == 'P' && b[1] == 'K' && b[2] == 3 && b[3] == 4) {
+            return "zip";
+        }
+        if (n >= 2 && (b[0] & 0xFF) == 0x80 && b[1] >= 2 && b[1] <= 5) {
+            return "pickle";
+        }
+        return "other";
     }
 
     private static WeightStore openFolder(Path dir) {
@@ -49,6 +81,6 @@ public final class WeightStores {
         if (st.isEmpty()) {
             throw new WeightFormatException(dir, "no .safetensors weights in this folder");
         }
-        return st.size() == 1 ? SafetensorsFile.open(st.getFirst()) : ShardedSafetensors.of(dir, st);
+        return st.size() == 1 ? open(st.getFirst()) : ShardedSafetensors.of(dir, st);
     }
 }

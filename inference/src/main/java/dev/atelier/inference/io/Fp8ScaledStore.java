@@ -58,6 +58,13 @@ public final class Fp8ScaledStore implements WeightStore, QuantizedSource {
         return any ? wrap(file, false) : file;
     }
 
+    /** Like {@link #wrapIfQuantized} but reads unscaled fp8 with scale 1 (for inspection, never refuses). */
+    public static WeightStore wrapIfQuantizedLenient(SafetensorsFile file) {
+        boolean any = file.tensors().values().stream().anyMatch(t -> isFp8(t) && t.numel() > 0)
+                || file.contains("scaled_fp8");
+        return any ? wrap(file, true) : file;
+    }
+
     /**
      * The fp8 view of {@code file}. With {@code allowUnscaled}, fp8 weights that have no scale tensor are read with
      * scale 1 (a plain cast); without it they are an error naming the first such tensor.

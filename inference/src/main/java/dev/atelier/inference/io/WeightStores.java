@@ -18,6 +18,15 @@ public final class WeightStores {
      * Safetensors files holding fp8 weights come back as a {@link Fp8ScaledStore} view (scales applied at load).
      */
     public static WeightStore open(Path path) {
+        WeightStore raw = openRaw(path);
+        return raw instanceof SafetensorsFile f ? Fp8ScaledStore.wrapIfQuantized(f) : raw;
+    }
+
+    /**
+     * Like {@link #open} (same refusals) but a single safetensors file comes back as is: fp8 scale tensors and
+     * markers listed, fp8 not scaled on load. For inspection and detection.
+     */
+    public static WeightStore openRaw(Path path) {
         String name = path.getFileName() == null ? "" : path.getFileName().toString().toLowerCase(Locale.ROOT);
         if (Files.isDirectory(path)) {
             return openFolder(path);
@@ -39,7 +48,7 @@ public final class WeightStores {
                     : "pickle") + " despite its name; pickle checkpoints are refused (they can run code when loaded)"
                     + " and were not unpickled: download the real .safetensors version");
         }
-        return Fp8ScaledStore.wrapIfQuantized(SafetensorsFile.open(path));
+        return SafetensorsFile.open(path);
     }
 
     /**

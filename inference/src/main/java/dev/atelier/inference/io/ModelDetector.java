@@ -55,6 +55,11 @@ public final class ModelDetector {
         List<String> notes = new ArrayList<>();
         Map<String, TensorInfo> t = store.tensors();
         Format format = format(store, notes);
+        if (store instanceof GgufFile g && g.architecture() != null && !g.architecture().equals("qwen_image")) {
+            notes.add("GGUF general.architecture = '" + g.architecture() + "': not a Qwen-Image model (ComfyUI-GGUF "
+                    + "names Qwen-Image files 'qwen_image')");
+            return new Detection(path, Component.UNKNOWN, g.architecture(), format, null, notes);
+        }
         Optional<LoraFormat> lora = LoraFormat.detect(t.keySet());
         if (lora.isPresent()) {
             notes.add("LoRA keys: " + lora.get().description());

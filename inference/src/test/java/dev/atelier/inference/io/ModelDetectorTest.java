@@ -73,6 +73,15 @@ class ModelDetectorTest {
     }
 
     @Test
+    void ggufOfAnotherArchitectureIsNotQwenImage() throws Exception {
+        Path p = new GgufWriter().kvString("general.architecture", "flux")
+                .tensor("double_blocks.0.img_attn.qkv.weight", 0, new byte[16], 2, 2).write(tmp, "flux.gguf");
+        Detection d = ModelDetector.detect(p);
+        assertEquals(Component.UNKNOWN, d.component());
+        assertTrue(d.notes().toString().contains("not a Qwen-Image model"), d.toString());
+    }
+
+    @Test
     void unscaledFp8IsReportedNotRefused() throws Exception {
         Path p = SafetensorsBytes.write(tmp, "plain_fp8.safetensors", SafetensorsBytes.file(
                 "{\"transformer_blocks.0.attn.to_q.weight\":{\"dtype\":\"F8_E4M3\",\"shape\":[2,2],\"data_offsets\":[0,4]}}",

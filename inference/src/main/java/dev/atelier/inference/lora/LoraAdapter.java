@@ -61,9 +61,22 @@ public final class LoraAdapter implements AutoCloseable {
         return targets;
     }
 
-    /** LoRA modules that name no Linear of the base model (a partial match); empty when everything matched. */
+    /**
+     * LoRA modules that name no Linear of the base model (a partial match), and keys that are not low-rank
+     * pairs; empty when everything matched.
+     */
     public List<String> unmatched() {
         return unmatched;
+    }
+
+    /** A line for the user when the match was partial, else empty. */
+    public String warning() {
+        if (unmatched.isEmpty()) {
+            return "";
+        }
+        return source.getFileName() + ": " + targets.size() + " layers matched, " + unmatched.size()
+                + " LoRA entries did not and are not applied: " + String.join(", ", unmatched.stream().limit(20).toList())
+                + (unmatched.size() > 20 ? ", ..." : "");
     }
 
     /**

@@ -72,9 +72,11 @@ public final class LoraLoader {
                 file, "not a LoRA: no lora_down/lora_up, lora_A/lora_B or lora_unet_ keys (e.g. "
                 + store.tensors().keySet().stream().limit(3).toList() + ")"));
         Map<String, Parts> byModule = new LinkedHashMap<>();
+        List<String> ignored = new ArrayList<>();
         for (String key : store.tensors().keySet()) {
             String[] split = split(key);
             if (split == null) {
+                ignored.add(key);
                 continue;
             }
             Parts p = byModule.getOrDefault(split[0], new Parts(null, null, null));
@@ -87,6 +89,8 @@ public final class LoraLoader {
         }
         Map<String, String> kohya = format == LoraFormat.KOHYA ? kohyaNames(baseModules.keySet()) : Map.of();
         List<String> unmatched = new ArrayList<>();
+        // Keys that are not low-rank pairs (e.g. full-weight .diff / .diff_b deltas) are not applied: listed.
+        ignored.forEach(k -> unmatched.add(k + " (not a lora_down/lora_up/lora_A/lora_B/alpha key: not applied)"));
         Map<String, LoraAdapter.Target> targets = new LinkedHashMap<>();
         NDManager m = manager.newSubManager();
         try {

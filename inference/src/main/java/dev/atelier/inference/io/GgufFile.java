@@ -82,8 +82,7 @@ public final class GgufFile implements WeightStore, QuantizedSource {
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             MemorySegment seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
-            GgufFile f = parse(path, seg, arena);
-            return f;
+            return parse(path, seg, arena);
         } catch (IOException e) {
             arena.close();
             throw new WeightFormatException(path, "cannot read: " + e.getMessage(), e);

@@ -81,8 +81,8 @@ final class KeyRule {
             } else {
                 long v = Long.parseLong(m.group(i + 1));
                 Long prev = vars.put(s, v);
-                if (prev != null && prev != v && !params.containsKey(s)) {
-                    return null;
+                if (prev != null && prev != v) {
+                    return null; // the same variable twice with different values, or a clash with a parameter
                 }
             }
         }

@@ -20,73 +20,91 @@ public final class GgmlDequant {
 
     /**
      * Decodes {@code n} elements of {@code type} stored in {@code src} (which holds exactly {@code n / blockSize}
-     * blocks) into {@code dst[0..n)}.
+     * blocks) into {@code dst[0..n)}. Large tensors are split into block-aligned chunks decoded in parallel
+     * (each element's arithmetic is unchanged, so the result is identical).
      */
     public static void dequantize(GgmlType type, MemorySegment src, float[] dst, int n) {
+        int chunkBlocks = Math.max(1, (1 << 20) / type.blockSize());
+        int blocks = n / Math.max(1, type.blockSize());
+        if (n < (1 << 21) || n % type.blockSize() != 0) {
+            dequantize(type, src, dst, 0, n);
+            return;
+        }
+        int chunks = (blocks + chunkBlocks - 1) / chunkBlocks;
+        java.util.stream.IntStream.range(0, chunks).parallel().forEach(c -> {
+            int b0 = c * chunkBlocks;
+            int nb = Math.min(chunkBlocks, blocks - b0);
+            dequantize(type, src.asSlice((long) b0 * type.typeSize(), (long) nb * type.typeSize()), dst,
+                    b0 * type.blockSize(), nb * type.blockSize());
+        });
+    }
+
+    /** Decodes {@code n} elements from the start of {@code src} into {@code dst[off..off+n)}. */
+    static void dequantize(GgmlType type, MemorySegment src, float[] dst, int off, int n) {
         if (n % type.blockSize() != 0) {
             throw new IllegalArgumentException(n + " elements are not whole " + type + " blocks of " + type.blockSize());
         }
         int blocks = n / type.blockSize();
         switch (type) {
-            case F32 -> MemorySegment.copy(src, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, dst, 0, n);
+            case F32 -> MemorySegment.copy(src, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, dst, off, n);
             case F16 -> {
                 for (int i = 0; i < n; i++) {
-                    dst[i] = Float.float16ToFloat(src.get(SHORT_LE, 2L * i));
+                    dst[off + i] = Float.float16ToFloat(src.get(SHORT_LE, 2L * i));
                 }
             }
             case BF16 -> {
                 for (int i = 0; i < n; i++) {
-                    dst[i] = Floats.bf16(src.get(SHORT_LE, 2L * i));
+                    dst[off + i] = Floats.bf16(src.get(SHORT_LE, 2L * i));
                 }
             }
             case Q8_0 -> {
                 for (int b = 0; b < blocks; b++) {
-                    q8_0(src, (long) b * 34, dst, b * 32);
+                    q8_0(src, (long) b * 34, dst, off + b * 32);
                 }
             }
             case Q4_0 -> {
                 for (int b = 0; b < blocks; b++) {
-                    q4_0(src, (long) b * 18, dst, b * 32);
+                    q4_0(src, (long) b * 18, dst, off + b * 32);
                 }
             }
             case Q4_1 -> {
                 for (int b = 0; b < blocks; b++) {
-                    q4_1(src, (long) b * 20, dst, b * 32);
+                    q4_1(src, (long) b * 20, dst, off + b * 32);
                 }
             }
             case Q5_0 -> {
                 for (int b = 0; b < blocks; b++) {
-                    q5_0(src, (long) b * 22, dst, b * 32);
+                    q5_0(src, (long) b * 22, dst, off + b * 32);
                 }
             }
             case Q5_1 -> {
                 for (int b = 0; b < blocks; b++) {
-                    q5_1(src, (long) b * 24, dst, b * 32);
+                    q5_1(src, (long) b * 24, dst, off + b * 32);
                 }
             }
             case Q2_K -> {
                 for (int b = 0; b < blocks; b++) {
-                    q2_k(src, (long) b * 84, dst, b * QK_K);
+                    q2_k(src, (long) b * 84, dst, off + b * QK_K);
                 }
             }
             case Q3_K -> {
                 for (int b = 0; b < blocks; b++) {
-                    q3_k(src, (long) b * 110, dst, b * QK_K);
+                    q3_k(src, (long) b * 110, dst, off + b * QK_K);
                 }
             }
             case Q4_K -> {
                 for (int b = 0; b < blocks; b++) {
-                    q4_k(src, (long) b * 144, dst, b * QK_K);
+                    q4_k(src, (long) b * 144, dst, off + b * QK_K);
                 }
             }
             case Q5_K -> {
                 for (int b = 0; b < blocks; b++) {
-                    q5_k(src, (long) b * 176, dst, b * QK_K);
+                    q5_k(src, (long) b * 176, dst, off + b * QK_K);
                 }
             }
             case Q6_K -> {
                 for (int b = 0; b < blocks; b++) {
-                    q6_k(src, (long) b * 210, dst, b * QK_K);
+                    q6_k(src, (long) b * 210, dst, off + b * QK_K);
                 }
             }
             default -> throw new UnsupportedOperationException("ggml type " + type + " cannot be dequantised (supported: "

@@ -184,6 +184,21 @@ class GgufFileTest {
     }
 
     @Test
+    void parallelChunksEqualTheSequentialDecode() {
+        for (GgmlType t : List.of(GgmlType.Q6_K, GgmlType.Q8_0)) {
+            int blocks = (1 << 21) / t.blockSize() + 37;
+            byte[] b = blocks(blocks, t.typeSize(), t == GgmlType.Q6_K ? new int[] {208} : new int[] {0});
+            var seg = java.lang.foreign.MemorySegment.ofArray(b);
+            int n = blocks * t.blockSize();
+            float[] par = new float[n];
+            float[] seq = new float[n];
+            GgmlDequant.dequantize(t, seg, par, n);
+            GgmlDequant.dequantize(t, seg, seq, 0, n);
+            assertArrayEquals(seq, par, 0f, t.name());
+        }
+    }
+
+    @Test
     void metadataOfEveryValueTypeAndOrigShape() throws Exception {
         ByteArrayOutputStream arr = new ByteArrayOutputStream();
         GgufWriter.i32(arr, 8);

@@ -88,7 +88,12 @@ public final class WeightStores {
         }
         List<Path> st = files.stream().filter(f -> f.getFileName().toString().endsWith(".safetensors")).toList();
         if (st.isEmpty()) {
-            throw new WeightFormatException(dir, "no .safetensors weights in this folder");
+            List<Path> gguf = files.stream().filter(f -> f.getFileName().toString().endsWith(".gguf")).toList();
+            if (gguf.size() == 1) {
+                return GgufFile.open(gguf.getFirst());
+            }
+            throw new WeightFormatException(dir, gguf.isEmpty() ? "no .safetensors or .gguf weights in this folder"
+                    : "several .gguf files in this folder: open one of them");
         }
         return st.size() == 1 ? open(st.getFirst()) : ShardedSafetensors.of(dir, st);
     }

@@ -20,7 +20,9 @@ import java.util.function.UnaryOperator;
 /**
  * Key mapping as data: how a component's tensors are named in the layouts users have (ComfyUI single files,
  * Wan-2.1 VAE, transformers checkpoints) relative to the canonical names the model code binds (diffusers for the
- * transformer and the VAE, transformers 5.17's in-memory names for the text encoder). Each component's table is a
+ * transformer and the VAE; for the text encoder the save_pretrained / ComfyUI names {@code model.*}, {@code visual.*}
+ * that {@code model.qwenvl} binds, with transformers' in-memory {@code model.language_model.*} /
+ * {@code model.visual.*} as a stored layout). Each component's table is a
  * JSON resource {@code keymaps/<component>.json}: {@code layouts} (each with {@code detect} patterns matched against
  * stored keys and ordered {@code rules}, see {@link KeyRule}), optional {@code params} detected from the stored keys,
  * and {@code markers}: stored keys that are flags rather than weights.

@@ -63,7 +63,13 @@ public final class ModelDetector {
         Optional<LoraFormat> lora = LoraFormat.detect(t.keySet());
         if (lora.isPresent()) {
             notes.add("LoRA keys: " + lora.get().description());
-            return new Detection(path, Component.LORA, "lora", format, lora.get().name().toLowerCase(Locale.ROOT), notes);
+            t.values().stream().filter(i -> i.name().endsWith(".lora_down.weight") || i.name().endsWith(".lora_A.weight"))
+                    .findFirst().ifPresent(i -> notes.add("rank " + i.shape()[0] + " (first module)"));
+            boolean qwen = t.keySet().stream().anyMatch(k -> k.contains("transformer_blocks") && (k.contains("img_mod")
+                    || k.contains("txt_mlp") || k.contains("add_q_proj") || k.contains("img_mlp")));
+            return new Detection(path, Component.LORA, qwen ? "qwen-image transformer LoRA"
+                    : "LoRA (not for a Qwen-Image transformer by its key names)", format,
+                    lora.get().name().toLowerCase(Locale.ROOT), notes);
         }
         for (KeyMapper.Component c : KeyMapper.Component.values()) {
             Optional<KeyMapper.Layout> layout = KeyMapper.of(c).detect(t.keySet());

@@ -65,11 +65,11 @@ class ModelDetectorTest {
         Detection g = detect("gguf/qwen_image_edit_2511_tiny-mixed.gguf");
         expect(g, Component.TRANSFORMER, "qwen-image-edit-2511", Format.GGUF, "diffusers");
         assertTrue(g.notes().stream().anyMatch(n -> n.contains("Q4_K")), g.notes().toString());
-        expect(detect("lora/lora_lightx2v.safetensors"), Component.LORA, "lora", Format.FP32, "lightx2v");
-        expect(detect("lora/lora_diffusion_model_prefix.safetensors"), Component.LORA, "lora", Format.FP32,
+        expect(detect("lora/lora_lightx2v.safetensors"), Component.LORA, "qwen-image transformer LoRA", Format.FP32, "lightx2v");
+        expect(detect("lora/lora_diffusion_model_prefix.safetensors"), Component.LORA, "qwen-image transformer LoRA", Format.FP32,
                 "lightx2v_prefixed");
-        expect(detect("lora/lora_kohya.safetensors"), Component.LORA, "lora", Format.FP32, "kohya");
-        expect(detect("lora/lora_peft_diffusers.safetensors"), Component.LORA, "lora", Format.FP32, "peft");
+        expect(detect("lora/lora_kohya.safetensors"), Component.LORA, "qwen-image transformer LoRA", Format.FP32, "kohya");
+        expect(detect("lora/lora_peft_diffusers.safetensors"), Component.LORA, "qwen-image transformer LoRA", Format.FP32, "peft");
     }
 
     @Test

@@ -87,7 +87,11 @@ class LoraLoaderTest {
 
     /** Every Linear of the base transformer, bound through Weights (which records them by module name). */
     private Map<String, Linear> linears(NDManager m) {
-        Weights w = new Weights(base, m, DataType.FLOAT32);
+        return linears(base, m);
+    }
+
+    private Map<String, Linear> linears(WeightStore store, NDManager m) {
+        Weights w = new Weights(store, m, DataType.FLOAT32);
         for (var e : modules.entrySet()) {
             Weights s = w.pp(e.getKey());
             Linear.load(s, e.getValue()[1], e.getValue()[0], s.contains("bias"));
@@ -119,6 +123,38 @@ class LoraLoaderTest {
             assertTrue(viaMerge.sub(base0).abs().max().getFloat() > 1e-3f, "the LoRA changes the output");
             merged.remove();
             assertTrue(l.weight().sub(w0).abs().max().getFloat() < 1e-6f, "unmerge restores within rounding");
+        }
+    }
+
+    @Test
+    void fp8BaseTakesTheLoraInFloatNeverRequantised() {
+        Path fp8 = fx.dir().resolve("comfy/qwen_image_edit_2511_tiny_fp8_scaled.safetensors");
+        try (LoraAdapter lora = load("lora_lightx2v.safetensors");
+             WeightStore store = KeyMapper.view(WeightStores.open(fp8), KeyMapper.Component.TRANSFORMER);
+             NDManager m = manager.newSubManager()) {
+            String module = "transformer_blocks.1.img_mlp.net.2";
+            var q = ((dev.atelier.inference.io.QuantizedSource) store).quantized(module + ".weight").orElseThrow();
+            Map<String, Linear> linears = linears(store, m);
+            Linear l = linears.get(module);
+            NDArray dequant = m.create(q.dequantize(), new Shape(q.shape()));
+            LoraAdapter.Applied merged = lora.merge(linears, 1f);
+            assertEquals(DataType.FLOAT32, l.weight().getDataType());
+            NDArray expected = dequant.add(lora.delta(module, 1f, m));
+            assertEquals(0f, l.weight().sub(expected).abs().max().getFloat(), "fp8 * scale + delta, in float32");
+            merged.remove();
+        }
+    }
+
+    @Test
+    void weightsKeyMapHookReadsAnotherLayout() {
+        Path wan = fx.dir().resolve("comfy/qwen_image_vae_tiny_bf16.safetensors");
+        try (WeightStore store = WeightStores.open(wan); NDManager m = manager.newSubManager()) {
+            KeyMapper.Bound b = KeyMapper.of(KeyMapper.Component.VAE).bind(store.tensors().keySet());
+            Weights w = new Weights(store, m, DataType.FLOAT32).withKeyMap(b.keyMap());
+            NDArray viaHook = w.pp("decoder").pp("up_blocks").pp(1).pp("resnets").pp(0).get("conv_shortcut.weight",
+                    -1, -1, -1, -1, -1);
+            NDArray direct = store.load("decoder.upsamples.4.shortcut.weight", m, DataType.FLOAT32);
+            assertEquals(0f, viaHook.sub(direct).abs().max().getFloat());
         }
     }
 

@@ -32,10 +32,6 @@ import picocli.CommandLine.Model.CommandSpec;
  * tokens. Token ids: 70 template tokens (64 dropped + "user\nPicture 1: "), {@code <|vision_start|>}, the image pads,
  * {@code <|vision_end|>}, 52 prompt tokens (~40 English words), 5 closing tokens; the same ids as
  * {@code packaging/bench/transformers_text_encoder_bench.py}. Prints {@code RESULT} lines (mean ms of the timed runs).
- *
- * <p>NOTE for the lead: register this class as a subcommand of {@code BenchCommand}
- * ({@code subcommands = {..., BenchTextEncoderCommand.class}}); until then it also runs on its own through
- * {@link #main(String[])}.
  */
 @Command(name = "text-encoder", mixinStandardHelpOptions = true,
         description = "Time the Qwen2.5-VL text encoder (vision tower + language model) on an edit prompt.")

@@ -32,7 +32,6 @@ import picocli.CommandLine.Model.CommandSpec;
  * use after each phase, minus what the weights took, is the peak reserved so far (the caching allocator keeps its
  * blocks). On the CPU the figure is the process's peak resident set ({@code VmHWM}).
  */
-// TODO(lead): add BenchVaeCommand.class to BenchCommand's subcommands (it is "vae" there).
 @Command(name = "vae", mixinStandardHelpOptions = true,
         description = "Time the Qwen-Image VAE (real config, random weights): encode, decode, tiled vs untiled.")
 public final class BenchVaeCommand implements Callable<Integer> {

@@ -1,0 +1,114 @@
+package dev.atelier.app.view;
+
+import dev.atelier.app.Messages;
+import dev.atelier.app.io.ImageLoader;
+import dev.atelier.app.io.LoadedImage;
+import dev.atelier.app.io.ProjectStore;
+import dev.atelier.app.viewmodel.StudioViewModel;
+import java.io.File;
+import java.util.List;
+import javafx.embed.swing.SwingFXUtils;
+import javafx.scene.Scene;
+import javafx.scene.image.Image;
+import javafx.scene.input.Clipboard;
+import javafx.scene.input.DragEvent;
+import javafx.scene.input.TransferMode;
+import javafx.stage.FileChooser;
+import javafx.stage.Window;
+
+/** File choosers, drag and drop and the clipboard: the view-side halves of the view-model's file commands. */
+final class FileActions {
+    private final StudioViewModel vm;
+    private final Messages m;
+    private final Window owner;
+    private File lastDir;
+
+    FileActions(StudioViewModel vm, Messages m, Window owner) {
+        this.vm = vm;
+        this.m = m;
+        this.owner = owner;
+    }
+
+    void open() {
+        FileChooser fc = chooser(m.get("menu.open"));
+        fc.getExtensionFilters().addAll(
+                new FileChooser.ExtensionFilter(m.get("filter.all"), "*.png", "*.jpg", "*.jpeg", "*.webp", "*.tif", "*.tiff",
+                        "*.bmp", "*" + ProjectStore.EXTENSION),
+                new FileChooser.ExtensionFilter(m.get("filter.project"), "*" + ProjectStore.EXTENSION));
+        File f = fc.showOpenDialog(owner);
+        if (f != null) {
+            lastDir = f.getParentFile();
+            vm.open(f.toPath());
+        }
+    }
+
+    void save() {
+        if (!vm.save()) saveAs();
+    }
+
+    void saveAs() {
+        FileChooser fc = chooser(m.get("menu.saveAs"));
+        fc.getExtensionFilters().add(new FileChooser.ExtensionFilter(m.get("filter.project"), "*" + ProjectStore.EXTENSION));
+        File f = fc.showSaveDialog(owner);
+        if (f != null) {
+            lastDir = f.getParentFile();
+            vm.saveAs(f.toPath());
+        }
+    }
+
+    void export() {
+        FileChooser fc = chooser(m.get("menu.export"));
+        fc.getExtensionFilters().addAll(new FileChooser.ExtensionFilter("PNG", "*.png"),
+                new FileChooser.ExtensionFilter("WebP", "*.webp"), new FileChooser.ExtensionFilter("JPEG", "*.jpg", "*.jpeg"));
+        File f = fc.showSaveDialog(owner);
+        if (f != null) {
+            lastDir = f.getParentFile();
+            String ext = fc.getSelectedExtensionFilter() == null ? "png"
+                    : fc.getSelectedExtensionFilter().getExtensions().getFirst().substring(2);
+            File target = f.getName().contains(".") ? f : new File(f.getParentFile(), f.getName() + "." + ext);
+            vm.export(target.toPath());
+        }
+    }
+
+    /** Ctrl+V: an image file or image data from the clipboard. */
+    void paste() {
+        Clipboard cb = Clipboard.getSystemClipboard();
+        if (cb.hasFiles() && !cb.getFiles().isEmpty()) {
+            vm.open(cb.getFiles().getFirst().toPath());
+        } else if (cb.hasImage()) {
+            openFxImage(cb.getImage(), m.get("doc.pasted"));
+        } else {
+            vm.statusProperty().set(m.get("status.nothingToPaste"));
+        }
+    }
+
+    void installDragAndDrop(Scene scene) {
+        scene.addEventHandler(DragEvent.DRAG_OVER, e -> {
+            if (e.getDragboard().hasFiles() || e.getDragboard().hasImage()) e.acceptTransferModes(TransferMode.COPY);
+        });
+        scene.addEventHandler(DragEvent.DRAG_DROPPED, e -> {
+            var db = e.getDragboard();
+            List<File> files = db.hasFiles() ? db.getFiles() : List.of();
+            if (!files.isEmpty()) {
+                vm.open(files.getFirst().toPath());
+                e.setDropCompleted(true);
+            } else if (db.hasImage()) {
+                openFxImage(db.getImage(), m.get("doc.dropped"));
+                e.setDropCompleted(true);
+            }
+            e.consume();
+        });
+    }
+
+    private void openFxImage(Image img, String name) {
+        var bi = ImageLoader.toArgb(SwingFXUtils.fromFXImage(img, null));
+        vm.openImage(new LoadedImage(bi, List.of(), null), name);
+    }
+
+    private FileChooser chooser(String title) {
+        FileChooser fc = new FileChooser();
+        fc.setTitle(title);
+        if (lastDir != null && lastDir.isDirectory()) fc.setInitialDirectory(lastDir);
+        return fc;
+    }
+}

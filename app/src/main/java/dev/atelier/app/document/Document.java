@@ -194,12 +194,22 @@ public final class Document {
         listEdit("Discard result", () -> results.remove(index), () -> results.add(index, r), 64);
     }
 
-    /** Makes a result the new photo (one undo step) and marks it accepted. */
+    /** Makes a result the new photo and marks it accepted, as one undo step. */
     public void acceptResult(int index) {
         ResultImage r = results.get(index);
-        replacePhoto("Accept result", r.image(), photoName);
-        results.set(index, r.withAccepted(true));
-        fireItems();
+        BufferedImage oldPhoto = photo;
+        Mask oldMask = mask;
+        String name = photoName;
+        Mask newMask = r.image().getWidth() == width() && r.image().getHeight() == height()
+                ? mask : new Mask(r.image().getWidth(), r.image().getHeight());
+        Edit e = new Edit() {
+            @Override public String label() { return "Accept result"; }
+            @Override public void undo() { results.set(index, r); setPhoto(oldPhoto, name, oldMask); fireItems(); }
+            @Override public void redo() { results.set(index, r.withAccepted(true)); setPhoto(r.image(), name, newMask); fireItems(); }
+            @Override public long bytes() { return 64; } // both images stay referenced by the document anyway
+        };
+        e.redo();
+        undo.push(e);
     }
 
     public void setParameters(GenerationParameters p) {

@@ -162,13 +162,30 @@ public final class ImageLoader {
         return head.length > 2 && (head[0] & 0xff) == 0xFF && (head[1] & 0xff) == 0xD8;
     }
 
-    /** Converts any decoded image (16-bit, grey, indexed, CMYK) to 8-bit TYPE_INT_ARGB. */
+    /** Converts any decoded image (16-bit, grey, indexed, CMYK) to 8-bit TYPE_INT_ARGB, exactly for 8-bit inputs. */
     public static BufferedImage toArgb(BufferedImage src) {
         if (src.getType() == BufferedImage.TYPE_INT_ARGB) return src;
-        BufferedImage dst = new BufferedImage(src.getWidth(), src.getHeight(), BufferedImage.TYPE_INT_ARGB);
-        var g = dst.createGraphics();
-        g.drawImage(src, 0, 0, null);
-        g.dispose();
+        int w = src.getWidth(), h = src.getHeight();
+        BufferedImage dst = new BufferedImage(w, h, BufferedImage.TYPE_INT_ARGB);
+        int[] row = new int[w];
+        var cm = src.getColorModel();
+        boolean grey = cm.getNumComponents() == 1 && cm.getColorSpace().getType() == ColorSpace.TYPE_GRAY
+                && !(cm instanceof java.awt.image.IndexColorModel);
+        Raster r = src.getRaster();
+        int bits = cm.getComponentSize(0);
+        for (int y = 0; y < h; y++) {
+            if (grey) { // grey samples are display values: no linear-to-sRGB conversion
+                r.getSamples(r.getMinX(), r.getMinY() + y, w, 1, 0, row);
+                for (int x = 0; x < w; x++) {
+                    int s = row[x];
+                    int v = bits > 8 ? s >> (bits - 8) : bits < 8 ? s * 255 / ((1 << bits) - 1) : s;
+                    row[x] = 0xFF000000 | v << 16 | v << 8 | v;
+                }
+            } else {
+                src.getRGB(0, y, w, 1, row, 0, w);
+            }
+            dst.setRGB(0, y, w, 1, row, 0, w);
+        }
         return dst;
     }
 }

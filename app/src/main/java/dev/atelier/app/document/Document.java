@@ -101,8 +101,8 @@ public final class Document {
     /** Records a mask change that has already been applied to the mask (a finished brush stroke). */
     public void recordMaskEdit(MaskEdit edit) {
         if (edit == null) return;
-        undo.push(new MaskUndo(edit));
         touched();
+        undo.push(new MaskUndo(edit));
     }
 
     /** Tells listeners that part of the mask changed during a stroke (not yet an undo step). */
@@ -116,8 +116,8 @@ public final class Document {
         byte[] before = mask.data().clone();
         op.accept(mask);
         Rect all = mask.bounds();
-        undo.push(new MaskUndo(new MaskEdit(label, all, before, mask.data().clone())));
         touched();
+        undo.push(new MaskUndo(new MaskEdit(label, all, before, mask.data().clone())));
         fireMask(all);
     }
 

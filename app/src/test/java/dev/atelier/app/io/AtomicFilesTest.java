@@ -19,7 +19,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class AtomicFilesTest {
+public class AtomicFilesTest {
     @TempDir Path dir;
 
     @AfterEach
@@ -28,10 +28,10 @@ class AtomicFilesTest {
     }
 
     /** Simulates a disk that fills up after {@code limit} bytes. */
-    static final class FullDisk extends FilterOutputStream {
+    public static final class FullDisk extends FilterOutputStream {
         private long left;
 
-        FullDisk(OutputStream out, long limit) {
+        public FullDisk(OutputStream out, long limit) {
             super(out);
             left = limit;
         }

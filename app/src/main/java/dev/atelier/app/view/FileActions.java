@@ -66,7 +66,8 @@ final class FileActions {
             String ext = fc.getSelectedExtensionFilter() == null ? "png"
                     : fc.getSelectedExtensionFilter().getExtensions().getFirst().substring(2);
             File target = f.getName().contains(".") ? f : new File(f.getParentFile(), f.getName() + "." + ext);
-            vm.export(target.toPath());
+            var format = dev.atelier.app.io.ExportOptions.Format.forFileName(target.getName());
+            if (ExportDialog.confirm(vm, m, owner, format)) vm.export(target.toPath());
         }
     }
 

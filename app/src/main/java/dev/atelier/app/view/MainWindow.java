@@ -52,6 +52,13 @@ public final class MainWindow {
         vm.themeProperty().addListener((o, a, t) -> applyTheme(t));
         root.setTop(new VBox(menuBar(), toolBar()));
         installKeys();
+        vm.notes().addListener((javafx.collections.ListChangeListener<String>) c -> {
+            if (vm.notes().isEmpty()) return;
+            Alert info = new Alert(Alert.AlertType.INFORMATION, String.join("\n\n", vm.notes()));
+            info.setHeaderText(m.get("notes.title"));
+            if (scene.getWindow() != null) info.initOwner(scene.getWindow());
+            info.show();
+        });
         vm.errorProperty().addListener((o, a, msg) -> {
             if (msg == null) return;
             Alert alert = new Alert(Alert.AlertType.ERROR, msg);

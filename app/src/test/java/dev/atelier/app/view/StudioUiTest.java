@@ -153,6 +153,21 @@ class StudioUiTest {
     }
 
     @Test
+    void pasteAnImageFromTheClipboard(FxRobot robot) {
+        robot.interact(() -> {
+            WritableImage img = new WritableImage(120, 90);
+            for (int y = 0; y < 90; y++) for (int x = 0; x < 120; x++) img.getPixelWriter().setArgb(x, y, 0xFF336699);
+            javafx.scene.input.ClipboardContent c = new javafx.scene.input.ClipboardContent();
+            c.putImage(img);
+            javafx.scene.input.Clipboard.getSystemClipboard().setContent(c);
+        });
+        robot.press(KeyCode.CONTROL, KeyCode.V).release(KeyCode.V, KeyCode.CONTROL);
+        WaitForAsyncUtils.waitForFxEvents();
+        assertEquals(120, vm.document().width());
+        assertEquals(0xFF336699, vm.document().photo().getRGB(5, 5));
+    }
+
+    @Test
     void bigPhotoFramesReuseCachedTiles(FxRobot robot) {
         robot.interact(() -> vm.newDocument(6000, 4000));
         CanvasView cv = window.canvasView();

@@ -22,7 +22,8 @@ import javafx.util.Duration;
 /**
  * The studio window (composition root). Options: {@code [file]} to open, {@code --lang en|zh},
  * {@code --theme light|dark}, {@code --demo} (a generated picture with a painted mask), {@code --screenshot <png>}
- * (snapshot the window once shown, then exit), {@code --home <dir>} (settings and autosave; default ~/.atelier).
+ * (snapshot the window once shown, then exit), {@code --home <dir>} (settings and autosave; default ~/.atelier),
+ * {@code --autosave-seconds <s>} (default 20).
  */
 public final class AtelierApp extends Application {
     static final Duration AUTOSAVE_EVERY = Duration.seconds(20);
@@ -47,9 +48,9 @@ public final class AtelierApp extends Application {
         }
         stage.setOnCloseRequest(e -> shutdown());
         stage.show();
-        autosave = new Timeline(new KeyFrame(AUTOSAVE_EVERY, e -> vm.autosaveIfChanged()));
+        autosave = new Timeline(new KeyFrame(opts.autosaveEvery(), e -> vm.autosaveIfChanged()));
         autosave.setCycleCount(Timeline.INDEFINITE);
-        if (!opts.demo()) autosave.play();
+        autosave.play();
         if (opts.screenshot() != null) {
             PauseTransition wait = new PauseTransition(Duration.seconds(2));
             wait.setOnFinished(e -> {
@@ -78,13 +79,14 @@ public final class AtelierApp extends Application {
     }
 
     /** Command-line options of the studio. */
-    record StartOptions(Path file, Locale locale, Theme theme, boolean demo, Path screenshot, Path home) {
+    record StartOptions(Path file, Locale locale, Theme theme, boolean demo, Path screenshot, Path home, Duration autosaveEvery) {
         static StartOptions parse(List<String> args) {
             Path file = null, shot = null;
             Path home = Path.of(System.getProperty("user.home"), ".atelier");
             Locale locale = Locale.getDefault();
             Theme theme = Theme.DARK;
             boolean demo = false;
+            Duration every = AUTOSAVE_EVERY;
             for (int i = 0; i < args.size(); i++) {
                 String a = args.get(i);
                 switch (a) {
@@ -93,10 +95,11 @@ public final class AtelierApp extends Application {
                     case "--demo" -> demo = true;
                     case "--screenshot" -> shot = Path.of(args.get(++i)).toAbsolutePath();
                     case "--home" -> home = Path.of(args.get(++i));
+                    case "--autosave-seconds" -> every = Duration.seconds(Double.parseDouble(args.get(++i)));
                     default -> file = Path.of(a);
                 }
             }
-            return new StartOptions(file, locale, theme, demo, shot, home);
+            return new StartOptions(file, locale, theme, demo, shot, home, every);
         }
     }
 }

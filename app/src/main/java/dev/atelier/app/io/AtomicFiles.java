@@ -41,6 +41,7 @@ public final class AtomicFiles {
         try {
             Files.createDirectories(dir);
             tmp = Files.createTempFile(dir, "." + name + ".", ".tmp");
+            keepPermissions(abs, tmp);
         } catch (AccessDeniedException e) {
             throw new UserFacingException("Cannot write " + name + ": the folder " + dir
                     + " is read-only. Choose another folder or change its permissions.", e);
@@ -71,6 +72,17 @@ public final class AtomicFiles {
             String old = Files.exists(abs) ? " The previous " + name + " is unchanged." : "";
             throw new UserFacingException("Could not save " + name + " in " + dir + ": " + describe(e) + "." + old
                     + " Free some disk space or choose another folder, then try again.", e);
+        }
+    }
+
+    /** Temporary files are created owner-only; the result gets the old file's permissions, or rw-r--r--. */
+    private static void keepPermissions(Path target, Path tmp) {
+        try {
+            var perms = Files.exists(target) ? Files.getPosixFilePermissions(target)
+                    : java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--");
+            Files.setPosixFilePermissions(tmp, perms);
+        } catch (IOException | UnsupportedOperationException ignored) {
+            // Not a POSIX file system (Windows): the folder's defaults apply.
         }
     }
 

@@ -153,6 +153,33 @@ class StudioUiTest {
     }
 
     @Test
+    void panWithMiddleButtonAndSpaceDragAndPixelGridAtHighZoom(FxRobot robot) {
+        double ox = vm.canvas().offsetXProperty().get();
+        robot.moveTo(onCanvas(0.5, 0.5)).press(MouseButton.MIDDLE).moveTo(onCanvas(0.6, 0.5)).release(MouseButton.MIDDLE);
+        WaitForAsyncUtils.waitForFxEvents();
+        double moved = vm.canvas().offsetXProperty().get() - ox;
+        assertTrue(moved > 20, "middle-drag pans: " + moved);
+        assertTrue(vm.document().mask().isEmpty(), "panning does not paint");
+        robot.press(KeyCode.SPACE).moveTo(onCanvas(0.6, 0.5)).press(MouseButton.PRIMARY).moveTo(onCanvas(0.5, 0.4))
+                .release(MouseButton.PRIMARY).release(KeyCode.SPACE);
+        WaitForAsyncUtils.waitForFxEvents();
+        assertTrue(vm.canvas().offsetXProperty().get() < ox + moved - 20, "space-drag pans back");
+        assertTrue(vm.document().mask().isEmpty(), "space-drag does not paint");
+
+        robot.interact(() -> {
+            vm.canvas().actualSize();
+            vm.canvas().zoomAt(16, window.canvasView().getWidth() / 2, window.canvasView().getHeight() / 2);
+        });
+        assertTrue(vm.canvas().showsPixelGrid());
+        WritableImage shot = snapshotCanvas();
+        double s = vm.canvas().scale(), cox = vm.canvas().offsetXProperty().get();
+        int i = (int) Math.floor((shot.getWidth() / 2 - cox) / s);
+        int lineX = (int) Math.round(cox + i * s), y = (int) (shot.getHeight() / 2);
+        int line = shot.getPixelReader().getArgb(lineX, y), cell = shot.getPixelReader().getArgb(lineX + (int) (s / 2), y);
+        assertNotEquals(line, cell, "a grid line separates pixels at 1600 %");
+    }
+
+    @Test
     void pasteAnImageFromTheClipboard(FxRobot robot) {
         robot.interact(() -> {
             WritableImage img = new WritableImage(120, 90);

@@ -38,6 +38,31 @@ class MaskOpsTest {
     }
 
     @Test
+    void growAndShrinkMatchABruteForceFilter() {
+        java.util.Random rnd = new java.util.Random(3);
+        for (int trial = 0; trial < 12; trial++) {
+            int w = 1 + rnd.nextInt(23), h = 1 + rnd.nextInt(19), r = 1 + rnd.nextInt(6);
+            boolean grow = rnd.nextBoolean();
+            Mask m = new Mask(w, h);
+            for (int i = 0; i < w * h; i++) m.data()[i] = (byte) (rnd.nextInt(4) == 0 ? rnd.nextInt(256) : 0);
+            Mask src = m.copy();
+            MaskOps.growShrink(m, grow ? r : -r);
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    int best = grow ? 0 : 255;
+                    for (int dy = -r; dy <= r; dy++) {
+                        for (int dx = -r; dx <= r; dx++) {
+                            int v = src.get(Math.clamp(x + dx, 0, w - 1), Math.clamp(y + dy, 0, h - 1));
+                            best = grow ? Math.max(best, v) : Math.min(best, v);
+                        }
+                    }
+                    assertEquals(best, m.get(x, y), "trial " + trial + " " + w + "x" + h + " r=" + r + " at " + x + "," + y);
+                }
+            }
+        }
+    }
+
+    @Test
     void shrinkRemovesThinLinesAndEdgesClamp() {
         Mask m = new Mask(10, 10);
         for (int x = 0; x < 10; x++) m.set(x, 5, 255);

@@ -27,6 +27,7 @@ public final class Document {
     private final UndoStack undo;
     private final List<DocumentListener> listeners = new CopyOnWriteArrayList<>();
     private long version;
+    private long outsideHistory;
 
     public Document(BufferedImage photo, String photoName) {
         this(photo, photoName, new UndoStack(DEFAULT_UNDO_ENTRIES, DEFAULT_UNDO_BYTES));
@@ -94,6 +95,14 @@ public final class Document {
     /** Increases on every change, undo and redo; autosave compares it with the version last written. */
     public long version() {
         return version;
+    }
+
+    /**
+     * The point a save captures: the undo history's state plus changes outside it (parameters). The document is
+     * unmodified while its save point equals the one recorded at the last save.
+     */
+    public String savePoint() {
+        return undo.state() + ":" + outsideHistory;
     }
 
     // ---- mask -------------------------------------------------------------------------------------------------
@@ -214,6 +223,7 @@ public final class Document {
 
     public void setParameters(GenerationParameters p) {
         parameters = p;
+        outsideHistory++;
         touched();
         fireItems();
     }

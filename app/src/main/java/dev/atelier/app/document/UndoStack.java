@@ -10,9 +10,13 @@ import java.util.Deque;
 public final class UndoStack {
     private final int maxEntries;
     private final long maxBytes;
-    private final Deque<Edit> undo = new ArrayDeque<>();
-    private final Deque<Edit> redo = new ArrayDeque<>();
+    private record Entry(Edit edit, long state, long previous) {}
+
+    private final Deque<Entry> undo = new ArrayDeque<>();
+    private final Deque<Entry> redo = new ArrayDeque<>();
     private long bytes;
+    private long counter;
+    private long state;
     private Runnable onChange = () -> {};
 
     public UndoStack(int maxEntries, long maxBytes) {
@@ -27,14 +31,24 @@ public final class UndoStack {
 
     /** Records an edit that has already been applied. */
     public void push(Edit e) {
-        for (Edit r : redo) bytes -= r.bytes();
+        for (Entry r : redo) bytes -= r.edit().bytes();
         redo.clear();
-        undo.push(e);
+        long next = ++counter;
+        undo.push(new Entry(e, next, state));
+        state = next;
         bytes += e.bytes();
         while (undo.size() > 1 && (undo.size() > maxEntries || bytes > maxBytes)) {
-            bytes -= undo.removeLast().bytes();
+            bytes -= undo.removeLast().edit().bytes();
         }
         onChange.run();
+    }
+
+    /**
+     * Identifies the content reached through the history: equal values mean the same edits are applied (undoing
+     * back to a saved point makes the document unmodified again).
+     */
+    public long state() {
+        return state;
     }
 
     public boolean canUndo() {
@@ -46,17 +60,18 @@ public final class UndoStack {
     }
 
     public String undoLabel() {
-        return undo.isEmpty() ? "" : undo.peek().label();
+        return undo.isEmpty() ? "" : undo.peek().edit().label();
     }
 
     public String redoLabel() {
-        return redo.isEmpty() ? "" : redo.peek().label();
+        return redo.isEmpty() ? "" : redo.peek().edit().label();
     }
 
     public boolean undo() {
         if (undo.isEmpty()) return false;
-        Edit e = undo.pop();
-        e.undo();
+        Entry e = undo.pop();
+        e.edit().undo();
+        state = e.previous();
         redo.push(e);
         onChange.run();
         return true;
@@ -64,8 +79,9 @@ public final class UndoStack {
 
     public boolean redo() {
         if (redo.isEmpty()) return false;
-        Edit e = redo.pop();
-        e.redo();
+        Entry e = redo.pop();
+        e.edit().redo();
+        state = e.state();
         undo.push(e);
         onChange.run();
         return true;

@@ -22,10 +22,11 @@ public record ProjectSnapshot(
         List<ResultImage> results,
         GenerationParameters parameters,
         Path origin,
-        long version) {
+        long version,
+        String savePoint) {
 
     public static ProjectSnapshot of(Document d) {
         return new ProjectSnapshot(d.photo(), d.photoName(), d.mask().width(), d.mask().height(), d.mask().data().clone(),
-                d.references(), d.results(), d.parameters(), d.projectFile(), d.version());
+                d.references(), d.results(), d.parameters(), d.projectFile(), d.version(), d.savePoint());
     }
 }

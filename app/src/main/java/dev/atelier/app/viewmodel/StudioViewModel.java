@@ -58,7 +58,8 @@ public final class StudioViewModel {
     private final DoubleProperty exportQuality = new SimpleDoubleProperty(0.92);
     private final BooleanProperty webpLossless = new SimpleBooleanProperty(true);
     private long autosavedVersion = -1;
-    private long savedVersion;
+    /** The document's save point at the last save or open; null when it has never been saved (restored work). */
+    private String savedPoint;
 
     public StudioViewModel(Messages messages, TaskRunner tasks, ImageLoader loader, ProjectStore projects, RecoveryStore recovery) {
         this.messages = messages;
@@ -114,7 +115,6 @@ public final class StudioViewModel {
                 busy.set(false);
                 doc.setProjectFile(file);
                 setDocument(doc, messages.get("status.opened", name));
-                savedVersion = doc.version();
             }, this::failed);
         } else {
             tasks.run(() -> loader.load(file), img -> {
@@ -141,7 +141,7 @@ public final class StudioViewModel {
         notes.clear();
         status.set(message);
         autosavedVersion = -1;
-        savedVersion = 0;
+        savedPoint = doc.savePoint();
     }
 
     private void attach(Document doc) {
@@ -186,7 +186,7 @@ public final class StudioViewModel {
 
     public boolean isModified() {
         Document d = document.get();
-        return d != null && d.version() != savedVersion;
+        return d != null && !d.savePoint().equals(savedPoint);
     }
 
     public void undo() {
@@ -232,12 +232,12 @@ public final class StudioViewModel {
         busy.set(true);
         tasks.run(() -> {
             projects.save(snap, target);
-            return snap.version();
+            recovery.discard();
+            return snap;
         }, v -> {
             busy.set(false);
-            savedVersion = v;
-            recovery.discard();
-            autosavedVersion = v;
+            savedPoint = v.savePoint();
+            autosavedVersion = v.version();
             refreshTitle();
             status.set(messages.get("status.saved", target.getFileName()));
         }, e -> {
@@ -250,7 +250,13 @@ public final class StudioViewModel {
     public void autosaveIfChanged() {
         Document d = document.get();
         if (d == null || d.version() == autosavedVersion || maskTool.isStroking() || busy.get()) return;
-        if (d.version() == savedVersion && autosavedVersion == -1 && d.projectFile() != null) return;
+        if (!isModified()) { // back at the saved state (e.g. undone): an older autosave must not come back
+            if (autosavedVersion != -1) {
+                autosavedVersion = -1;
+                tasks.run(() -> { recovery.discard(); return null; }, v -> { }, e -> { });
+            }
+            return;
+        }
         ProjectSnapshot snap = ProjectSnapshot.of(d);
         autosavedVersion = snap.version();
         tasks.run(() -> {
@@ -266,7 +272,7 @@ public final class StudioViewModel {
         try {
             Document d = recovery.restore();
             setDocument(d, messages.get("status.restored"));
-            savedVersion = -1; // unsaved until the user saves
+            savedPoint = null; // unsaved until the user saves
             refreshTitle();
             return true;
         } catch (UserFacingException e) {

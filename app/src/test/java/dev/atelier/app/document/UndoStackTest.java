@@ -57,6 +57,27 @@ class UndoStackTest {
     }
 
     @Test
+    void stateFollowsTheHistory() {
+        UndoStack u = new UndoStack(10, 1000);
+        List<String> log = new ArrayList<>();
+        long s0 = u.state();
+        u.push(new Counter(log, "a", 1));
+        long s1 = u.state();
+        u.push(new Counter(log, "b", 1));
+        long s2 = u.state();
+        u.undo();
+        assertEquals(s1, u.state());
+        u.redo();
+        assertEquals(s2, u.state());
+        u.undo();
+        u.undo();
+        assertEquals(s0, u.state());
+        u.redo();
+        u.push(new Counter(log, "c", 1));
+        assertTrue(u.state() != s2 && u.state() != s1 && u.state() != s0, "a new branch is a new state");
+    }
+
+    @Test
     void documentUndoesStrokesOpsAndListChanges() {
         Document d = new Document(new BufferedImage(300, 200, BufferedImage.TYPE_INT_ARGB), "p.png");
         long v0 = d.version();

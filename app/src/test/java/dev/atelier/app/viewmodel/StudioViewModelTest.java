@@ -67,6 +67,21 @@ class StudioViewModelTest {
     }
 
     @Test
+    void nothingUnsavedMeansNoAutosave() throws IOException {
+        StudioViewModel vm = newVm(Locale.ENGLISH);
+        vm.open(photo());
+        vm.autosaveIfChanged();
+        Path auto = tmp.resolve("recovery").resolve(RecoveryStore.FILE_NAME);
+        assertFalse(Files.exists(auto), "an untouched image needs no autosave");
+        paint(vm);
+        vm.autosaveIfChanged();
+        assertTrue(Files.exists(auto));
+        vm.undo();
+        vm.autosaveIfChanged();
+        assertFalse(Files.exists(auto), "undone back to the opened state: the stale autosave is removed");
+    }
+
+    @Test
     void saveMarksCleanAndUndoMarksModified() throws IOException {
         StudioViewModel vm = newVm(Locale.ENGLISH);
         vm.open(photo());

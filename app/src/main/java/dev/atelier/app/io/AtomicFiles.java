@@ -42,9 +42,14 @@ public final class AtomicFiles {
             Files.createDirectories(dir);
             tmp = Files.createTempFile(dir, "." + name + ".", ".tmp");
             keepPermissions(abs, tmp);
-        } catch (AccessDeniedException e) {
-            throw new UserFacingException("Cannot write " + name + ": the folder " + dir
-                    + " is read-only. Choose another folder or change its permissions.", e);
+        } catch (AccessDeniedException | java.nio.file.ReadOnlyFileSystemException e) {
+            throw readOnly(name, dir, e);
+        } catch (java.nio.file.FileSystemException e) {
+            if (e.getReason() != null && e.getReason().toLowerCase(java.util.Locale.ROOT).contains("read-only")) {
+                throw readOnly(name, dir, e);
+            }
+            throw new UserFacingException("Cannot write " + name + " in " + dir + ": " + describe(e)
+                    + ". Choose another folder.", e);
         } catch (IOException e) {
             throw new UserFacingException("Cannot write " + name + " in " + dir + ": " + describe(e)
                     + ". Choose another folder.", e);
@@ -73,6 +78,11 @@ public final class AtomicFiles {
             throw new UserFacingException("Could not save " + name + " in " + dir + ": " + describe(e) + "." + old
                     + " Free some disk space or choose another folder, then try again.", e);
         }
+    }
+
+    private static UserFacingException readOnly(String name, Path dir, Exception e) {
+        return new UserFacingException("Cannot write " + name + ": the folder " + dir
+                + " is read-only. Choose another folder or change its permissions.", e);
     }
 
     /** Temporary files are created owner-only; the result gets the old file's permissions, or rw-r--r--. */

@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** {@code atelier}: the headless command line over the engine. */
 @Command(name = "atelier", mixinStandardHelpOptions = true, version = "atelier 0.1.0",
         description = "Qwen-Image editing and generation on your own GPU, from the command line.",
-        subcommands = {InspectCommand.class, ParityCommand.class})
+        subcommands = {EditCommand.class, GenerateCommand.class, InspectCommand.class, ParityCommand.class,
+                PlanCommand.class, DoctorCommand.class})
 public final class AtelierCli implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -15,6 +15,8 @@ public final class Parity {
     /** Every check the engine has. Components add theirs here. */
     public static List<ParityCheck> checks() {
         List<ParityCheck> all = new ArrayList<>();
+        all.add(new dev.atelier.inference.sched.SchedulerParityCheck());
+        all.addAll(dev.atelier.inference.model.qwenvl.QwenVlParityChecks.all());
         return all;
     }
 

@@ -1,0 +1,82 @@
+package dev.atelier.inference.cli;
+
+import dev.atelier.inference.api.Engine;
+import dev.atelier.inference.api.EngineEvent;
+import dev.atelier.inference.api.FailureKind;
+import dev.atelier.inference.api.JobHandle;
+import dev.atelier.inference.api.Request;
+import dev.atelier.inference.engine.LocalEngine;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.function.Supplier;
+
+/** Runs one request for a CLI command: progress on stderr, the image written atomically on success. */
+final class CliEngine {
+    /** Exit codes: 0 done, 2 bad arguments or input, 3 the engine failed, 130 cancelled (Ctrl+C). */
+    static final int OK = 0;
+    static final int BAD_INPUT = 2;
+    static final int FAILED = 3;
+    static final int CANCELLED = 130;
+
+    /** Which engine the commands use; tests install a fake. The pipelines replace the default when they land. */
+    static volatile Supplier<Engine> factory = LocalEngine::withoutPipelines;
+
+    private CliEngine() {}
+
+    static int run(Request request, Path out, PrintWriter stdout, PrintWriter err) {
+        try (Engine engine = factory.get()) {
+            JobHandle job = engine.run(request, e -> progress(e, err));
+            Thread hook = new Thread(job::cancel, "atelier-cancel");
+            Runtime.getRuntime().addShutdownHook(hook);
+            EngineEvent.Outcome outcome;
+            try {
+                outcome = job.await();
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException shuttingDown) {
+                    // the JVM is exiting (Ctrl+C): the hook has cancelled the job
+                }
+            }
+            return switch (outcome) {
+                case EngineEvent.Done d -> write(d, out, stdout, err);
+                case EngineEvent.Failed f -> {
+                    err.println("error: " + f.message());
+                    if (!f.suggestion().isEmpty()) {
+                        err.println("  " + f.suggestion());
+                    }
+                    err.flush();
+                    yield f.kind() == FailureKind.CANCELLED ? CANCELLED : f.kind() == FailureKind.BAD_INPUT ? BAD_INPUT : FAILED;
+                }
+            };
+        }
+    }
+
+    private static int write(EngineEvent.Done d, Path out, PrintWriter stdout, PrintWriter err) {
+        try {
+            ImageFiles.write(d.image(), d.parameters(), out);
+        } catch (IOException | IllegalArgumentException e) {
+            err.println("error: cannot write " + out + ": " + e.getMessage());
+            err.flush();
+            return FAILED;
+        }
+        stdout.printf(Locale.ROOT, "wrote %s (%dx%d, seed %d) in %.1f s%n", out, d.image().width(), d.image().height(),
+                d.parameters().seed(), d.elapsed().toMillis() / 1000.0);
+        stdout.flush();
+        return OK;
+    }
+
+    private static void progress(EngineEvent e, PrintWriter err) {
+        switch (e) {
+            case EngineEvent.Stage s -> err.println(s.name() + "...");
+            case EngineEvent.Step s -> err.printf(Locale.ROOT, "step %d/%d  %.1f s%n", s.index(), s.total(),
+                    s.elapsed().toMillis() / 1000.0);
+            case EngineEvent.Memory m -> { }
+            case EngineEvent.Done d -> { }
+            case EngineEvent.Failed f -> { }
+        }
+        err.flush();
+    }
+}

@@ -1,0 +1,178 @@
+package dev.atelier.inference.cli;
+
+import dev.atelier.inference.api.GenerationParameters;
+import dev.atelier.inference.api.MaskImage;
+import dev.atelier.inference.api.RgbImage;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.Set;
+import javax.imageio.IIOImage;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageTypeSpecifier;
+import javax.imageio.ImageWriteParam;
+import javax.imageio.ImageWriter;
+import javax.imageio.metadata.IIOMetadata;
+import javax.imageio.metadata.IIOMetadataNode;
+import javax.imageio.stream.ImageOutputStream;
+
+/**
+ * Image files for the CLI (the engine API itself has no AWT): reading photos and masks, checking and writing the
+ * output. Output is written to a temporary file in the target folder and renamed over the target, so a failed or
+ * interrupted run never leaves a partial file. PNG output embeds the generation parameters (JSON) as an iTXt chunk
+ * {@value #PARAMETERS_KEY}; WebP output is lossless.
+ */
+final class ImageFiles {
+    static final Set<String> OUTPUT_EXTENSIONS = Set.of("png", "webp");
+    static final String PARAMETERS_KEY = "atelier-parameters";
+
+    private ImageFiles() {}
+
+    static RgbImage read(String option, Path file) {
+        BufferedImage img = decode(option, file);
+        int w = img.getWidth();
+        int h = img.getHeight();
+        int[] argb = img.getRGB(0, 0, w, h, null, 0, w);
+        for (int i = 0; i < argb.length; i++) {
+            argb[i] |= 0xFF000000;
+        }
+        return new RgbImage(w, h, argb);
+    }
+
+    /** A mask file: gray levels (PIL's "L" conversion for colour files), 255 = repaint. */
+    static MaskImage readMask(String option, Path file) {
+        BufferedImage img = decode(option, file);
+        int w = img.getWidth();
+        int h = img.getHeight();
+        int[] argb = img.getRGB(0, 0, w, h, null, 0, w);
+        byte[] v = new byte[argb.length];
+        for (int i = 0; i < v.length; i++) {
+            int r = (argb[i] >> 16) & 0xFF;
+            int g = (argb[i] >> 8) & 0xFF;
+            int b = argb[i] & 0xFF;
+            v[i] = (byte) ((r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16);
+        }
+        return new MaskImage(w, h, v);
+    }
+
+    private static BufferedImage decode(String option, Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException(option + " " + file + ": no such file");
+        }
+        try {
+            BufferedImage img = ImageIO.read(file.toFile());
+            if (img == null) {
+                throw new IllegalArgumentException(option + " " + file + ": not a PNG, JPEG, BMP or WebP image");
+            }
+            return img;
+        } catch (IOException e) {
+            throw new IllegalArgumentException(option + " " + file + ": cannot be read (" + e.getMessage() + ")", e);
+        }
+    }
+
+    static String extension(Path p) {
+        String n = p.getFileName() == null ? "" : p.getFileName().toString();
+        int dot = n.lastIndexOf('.');
+        return dot < 0 ? "" : n.substring(dot + 1).toLowerCase(Locale.ROOT);
+    }
+
+    /** Fails unless {@code out} can be written: supported extension, existing writable folder, not a folder itself. */
+    static Path checkOutput(Path out) {
+        Path abs = out.toAbsolutePath().normalize();
+        if (!OUTPUT_EXTENSIONS.contains(extension(abs))) {
+            throw new IllegalArgumentException("--out " + out + ": unsupported extension; use .png or .webp");
+        }
+        if (Files.isDirectory(abs)) {
+            throw new IllegalArgumentException("--out " + out + ": is a folder; give a file name such as " + abs.resolve("result.png"));
+        }
+        Path dir = abs.getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw new IllegalArgumentException("--out " + out + ": the folder " + dir + " does not exist; create it first");
+        }
+        if (!Files.isWritable(dir)) {
+            throw new IllegalArgumentException("--out " + out + ": the folder " + dir + " is not writable");
+        }
+        if (Files.exists(abs) && !Files.isWritable(abs)) {
+            throw new IllegalArgumentException("--out " + out + ": exists and is read-only");
+        }
+        return abs;
+    }
+
+    /** Writes atomically: temp file in the same folder, then rename over {@code out}. */
+    static void write(RgbImage image, GenerationParameters parameters, Path out) throws IOException {
+        Path abs = checkOutput(out);
+        String ext = extension(abs);
+        Path tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName() + ".", ".tmp");
+        try {
+            BufferedImage bi = new BufferedImage(image.width(), image.height(), BufferedImage.TYPE_INT_RGB);
+            bi.setRGB(0, 0, image.width(), image.height(), image.argb(), 0, image.width());
+            try (ImageOutputStream ios = ImageIO.createImageOutputStream(tmp.toFile())) {
+                if (ext.equals("png")) {
+                    writePng(bi, parameters, ios);
+                } else {
+                    writeWebp(bi, ios);
+                }
+            }
+            try {
+                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AccessDeniedException e) {
+                throw new IOException(abs + ": cannot replace the file (" + e.getMessage() + ")", e);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private static ImageWriter writer(String format) throws IOException {
+        Iterator<ImageWriter> it = ImageIO.getImageWritersByFormatName(format);
+        if (!it.hasNext()) {
+            throw new IOException("no " + format + " encoder available in this installation");
+        }
+        return it.next();
+    }
+
+    private static void writePng(BufferedImage bi, GenerationParameters parameters, ImageOutputStream ios) throws IOException {
+        ImageWriter w = writer("png");
+        try {
+            ImageWriteParam param = w.getDefaultWriteParam();
+            IIOMetadata meta = w.getDefaultImageMetadata(ImageTypeSpecifier.createFromRenderedImage(bi), param);
+            if (parameters != null) {
+                // iTXt: UTF-8, so prompts in any language survive
+                IIOMetadataNode entry = new IIOMetadataNode("iTXtEntry");
+                entry.setAttribute("keyword", PARAMETERS_KEY);
+                entry.setAttribute("compressionFlag", "FALSE");
+                entry.setAttribute("compressionMethod", "0");
+                entry.setAttribute("languageTag", "");
+                entry.setAttribute("translatedKeyword", "");
+                entry.setAttribute("text", parameters.toJson());
+                IIOMetadataNode text = new IIOMetadataNode("iTXt");
+                text.appendChild(entry);
+                IIOMetadataNode root = new IIOMetadataNode("javax_imageio_png_1.0");
+                root.appendChild(text);
+                meta.mergeTree("javax_imageio_png_1.0", root);
+            }
+            w.setOutput(ios);
+            w.write(null, new IIOImage(bi, null, meta), param);
+        } finally {
+            w.dispose();
+        }
+    }
+
+    private static void writeWebp(BufferedImage bi, ImageOutputStream ios) throws IOException {
+        ImageWriter w = writer("webp");
+        try {
+            ImageWriteParam param = w.getDefaultWriteParam();
+            param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
+            param.setCompressionType("Lossless");
+            w.setOutput(ios);
+            w.write(null, new IIOImage(bi, null, null), param);
+        } finally {
+            w.dispose();
+        }
+    }
+}

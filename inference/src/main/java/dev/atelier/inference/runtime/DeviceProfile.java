@@ -1,0 +1,51 @@
+package dev.atelier.inference.runtime;
+
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The three numbers the time estimate uses. Constants (2026-11-25):
+ * <ul>
+ * <li>{@code peakTflops}: dense bf16 tensor-core peak with fp32 accumulation from NVIDIA's data sheets
+ *     (H100 SXM 989, RTX 5090 209.5, RTX 4090 165.2, RTX 4080 97.5, RTX 3090 71).</li>
+ * <li>{@link #EFFICIENCY} 0.42: fraction of that peak a whole transformer forward reaches. Calibrated on the
+ *     H100: diffusers' eager bf16 forward of Qwen-Image at 1024² edit + 1 reference took 0.417 s (issue 7),
+ *     and {@link MemoryPlanner#transformerFlops} counts 1.74e14 FLOP for it: 1.74e14 / 0.417 s / 989e12 = 0.42.</li>
+ * <li>{@code hostToDeviceBytesPerSec}: pinned host→device copies, PCIe gen5 x16 ~50 GB/s, gen4 x16 ~25 GB/s
+ *     (about 80 % of the link rate, what cudaMemcpy from pinned memory typically reaches).</li>
+ * <li>fp8 weights on cards with fp8 matmul ({@link DeviceInfo#fp8Matmul()}) double the peak.</li>
+ * </ul>
+ * An unknown card gets {@link #UNKNOWN}; the prediction says so.
+ */
+public record DeviceProfile(String name, double peakTflops, double hostToDeviceBytesPerSec, boolean fp8Matmul,
+                            boolean known) {
+    public static final double EFFICIENCY = 0.42;
+    /** CPU fallback throughput for the text encoder in f32 (a desktop CPU with AVX2/AVX-512, all cores). */
+    public static final double CPU_TFLOPS = 1.0;
+    public static final DeviceProfile UNKNOWN = new DeviceProfile("unknown GPU", 100, 25e9, false, false);
+
+    private static final List<DeviceProfile> KNOWN = List.of(
+            new DeviceProfile("H200", 989, 50e9, true, true),
+            new DeviceProfile("H100", 989, 50e9, true, true),
+            new DeviceProfile("RTX 5090", 209.5, 50e9, true, true),
+            new DeviceProfile("RTX 4090", 165.2, 25e9, true, true),
+            new DeviceProfile("RTX 4080", 97.5, 25e9, true, true),
+            new DeviceProfile("RTX 3090", 71, 25e9, false, true),
+            new DeviceProfile("A100", 312, 25e9, false, true));
+
+    /** The profile whose name occurs in the device name ("NVIDIA GeForce RTX 4090"), else {@link #UNKNOWN}. */
+    public static DeviceProfile forName(String deviceName) {
+        String n = deviceName == null ? "" : deviceName.toUpperCase(Locale.ROOT);
+        for (DeviceProfile p : KNOWN) {
+            if (n.contains(p.name.toUpperCase(Locale.ROOT))) {
+                return p;
+            }
+        }
+        return UNKNOWN;
+    }
+
+    /** Sustained FLOP/s for the transformer (fp8 weights with fp8 matmul: twice). */
+    public double effectiveFlops(boolean fp8Weights) {
+        return peakTflops * 1e12 * EFFICIENCY * (fp8Weights && fp8Matmul ? 2 : 1);
+    }
+}

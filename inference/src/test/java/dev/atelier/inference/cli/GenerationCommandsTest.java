@@ -1,0 +1,214 @@
+package dev.atelier.inference.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.atelier.inference.api.EditRequest;
+import dev.atelier.inference.api.FailureKind;
+import dev.atelier.inference.api.GenerateRequest;
+import dev.atelier.inference.api.GenerationParameters;
+import dev.atelier.inference.api.WeightVariant;
+import dev.atelier.inference.api.fake.FakeEngine;
+import dev.atelier.inference.engine.LocalEngine;
+import java.awt.image.BufferedImage;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.metadata.IIOMetadata;
+import javax.imageio.stream.ImageInputStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.w3c.dom.Node;
+import picocli.CommandLine;
+
+class GenerationCommandsTest {
+    @TempDir
+    Path dir;
+    Path model;
+    Path photo;
+    FakeEngine.Script script;
+    final List<FakeEngine> fakes = new ArrayList<>();
+
+    /** The CLI closes its engine after each run: a fresh fake per run. */
+    FakeEngine newFake() {
+        FakeEngine f = new FakeEngine(script);
+        fakes.add(f);
+        return f;
+    }
+
+    List<dev.atelier.inference.api.Request> requests() {
+        return fakes.stream().flatMap(f -> f.requests().stream()).toList();
+    }
+    String out;
+    String err;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        model = Files.createDirectory(dir.resolve("model"));
+        photo = dir.resolve("in.png");
+        png(photo, 80, 48, 0x336699);
+        script = FakeEngine.Script.done();
+        CliEngine.factory = this::newFake;
+    }
+
+    @AfterEach
+    void tearDown() {
+        CliEngine.factory = LocalEngine::withoutPipelines;
+    }
+
+    static void png(Path p, int w, int h, int rgb) throws Exception {
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                img.setRGB(x, y, rgb);
+            }
+        }
+        ImageIO.write(img, "png", p.toFile());
+    }
+
+    int cli(String... args) {
+        StringWriter o = new StringWriter();
+        StringWriter e = new StringWriter();
+        int code = new CommandLine(new AtelierCli()).setOut(new PrintWriter(o)).setErr(new PrintWriter(e)).execute(args);
+        out = o.toString();
+        err = e.toString();
+        return code;
+    }
+
+    String[] edit(String outFile, String... more) {
+        List<String> a = new ArrayList<>(List.of("edit", "--model", model.toString(), "--image", photo.toString(),
+                "--prompt", "add a red hat", "--seed", "42", "--out", dir.resolve(outFile).toString()));
+        a.addAll(Arrays.asList(more));
+        return a.toArray(String[]::new);
+    }
+
+    List<Path> files() throws Exception {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(Files::isRegularFile).toList();
+        }
+    }
+
+    @Test
+    void editWritesThePngWithItsParametersAndNoTempFiles() throws Exception {
+        assertEquals(0, cli(edit("out.png", "--preset", "quick-preview", "--steps", "6")), err);
+        Path result = dir.resolve("out.png");
+        BufferedImage img = ImageIO.read(result.toFile());
+        assertEquals(80, img.getWidth());
+        assertEquals(48, img.getHeight());
+        EditRequest r = assertInstanceOf(EditRequest.class, requests().get(0));
+        assertEquals(6, r.settings().steps());
+        assertEquals(1.0, r.settings().cfg());
+        assertEquals(3.0, r.settings().shift());
+        assertEquals(WeightVariant.FP8, r.settings().weights());
+        assertEquals(42, r.settings().seed());
+        GenerationParameters p = GenerationParameters.fromJson(pngText(result, ImageFiles.PARAMETERS_KEY));
+        assertEquals("add a red hat", p.prompt());
+        assertEquals("quick-preview", p.preset());
+        assertEquals(java.util.Set.of(photo, result), java.util.Set.copyOf(files()));
+        assertTrue(err.contains("step 6/6"), err);
+    }
+
+    @Test
+    void webpOutputAndMaskAndReferences() throws Exception {
+        Path mask = dir.resolve("mask.png");
+        png(mask, 40, 24, 0xFFFFFF);
+        Path ref = dir.resolve("ref.png");
+        png(ref, 64, 64, 0x00FF00);
+        assertEquals(0, cli(edit("out.webp", "--mask", mask.toString(), "--ref", ref.toString(), "--strength", "0.8")), err);
+        assertTrue(err.contains("mask will be resized"), err);
+        BufferedImage img = ImageIO.read(dir.resolve("out.webp").toFile());
+        assertEquals(80, img.getWidth());
+        EditRequest r = assertInstanceOf(EditRequest.class, requests().get(0));
+        assertEquals(1, r.references().size());
+        assertEquals(0.8, r.strength());
+        assertEquals("draft", r.settings().preset());
+        assertEquals(40, r.settings().steps());
+    }
+
+    @Test
+    void badArgumentsAreNamedAndNothingIsWritten() throws Exception {
+        assertEquals(2, cli(edit("out.jpg")));
+        assertTrue(err.contains("--out") && err.contains("use .png or .webp"), err);
+        assertEquals(2, cli(edit("missing/out.png")));
+        assertTrue(err.contains("does not exist; create it first"), err);
+        assertEquals(2, cli(edit("out.png", "--steps", "0")));
+        assertTrue(err.contains("error: steps: 0 is outside 1..200"), err);
+        assertEquals(2, cli(edit("out.png", "--steps", "10000")));
+        assertEquals(2, cli(edit("out.png", "--cfg", "NaN")));
+        assertTrue(err.contains("error: cfg: NaN"), err);
+        assertEquals(2, cli(edit("out.png", "--preset", "nope")));
+        assertTrue(err.contains("available: quick-preview, draft, final, turbo"), err);
+        assertEquals(2, cli(edit("out.png", "--preset", "turbo")));
+        assertTrue(err.contains("not edit"), err);
+        Path empty = dir.resolve("empty.png");
+        png(empty, 80, 48, 0);
+        assertEquals(2, cli(edit("out.png", "--mask", empty.toString())));
+        assertTrue(err.contains("mask: nothing is painted"), err);
+        assertEquals(2, cli(edit("out.png", "--ref", dir.resolve("nope.png").toString())));
+        assertTrue(err.contains("--ref") && err.contains("no such file"), err);
+        assertEquals(2, cli(edit("out.png", "--size", "1000x512")));
+        assertTrue(err.contains("size.width: 1000 is not a multiple of 16; use 992 or 1008"), err);
+        assertEquals(2, cli(edit("out.png", "--lora", dir.resolve("x.safetensors") + "=0.5")));
+        assertTrue(requests().isEmpty());
+        assertFalse(Files.exists(dir.resolve("out.png")));
+    }
+
+    @Test
+    void engineFailuresAndCancellationLeaveNoFile() throws Exception {
+        CliEngine.factory = LocalEngine::withoutPipelines;
+        assertEquals(3, cli(edit("out.png")));
+        assertTrue(err.contains("edit pipeline is not available"), err);
+        script = FakeEngine.Script.failing(FailureKind.OUT_OF_MEMORY, "out of GPU memory", "use quick-preview");
+        CliEngine.factory = this::newFake;
+        assertEquals(3, cli(edit("out.png")));
+        assertTrue(err.contains("out of GPU memory") && err.contains("use quick-preview"), err);
+        script = FakeEngine.Script.failing(FailureKind.CANCELLED, "cancelled", "");
+        assertEquals(130, cli(edit("out.png")));
+        assertEquals(List.of(photo), files());
+    }
+
+    @Test
+    void generateUsesThePresetSize() throws Exception {
+        String o = dir.resolve("gen.png").toString();
+        assertEquals(0, cli("generate", "--model", model.toString(), "--prompt", "一只小猫", "--preset", "turbo",
+                "--width", "512", "--out", o), err);
+        GenerateRequest g = assertInstanceOf(GenerateRequest.class, requests().get(0));
+        assertEquals(512, g.width());
+        assertEquals(1024, g.height());
+        assertEquals(4, g.settings().steps());
+        assertEquals(1, g.settings().loras().size());
+        assertEquals("一只小猫", GenerationParameters.fromJson(pngText(Path.of(o), ImageFiles.PARAMETERS_KEY)).prompt());
+        assertEquals(2, cli("generate", "--model", model.toString(), "--prompt", " ", "--out", o));
+        assertTrue(err.contains("prompt: empty"), err);
+    }
+
+    static String pngText(Path png, String key) throws Exception {
+        try (ImageInputStream in = ImageIO.createImageInputStream(png.toFile())) {
+            ImageReader r = ImageIO.getImageReaders(in).next();
+            r.setInput(in);
+            IIOMetadata m = r.getImageMetadata(0);
+            Node root = m.getAsTree("javax_imageio_png_1.0");
+            for (Node n = root.getFirstChild(); n != null; n = n.getNextSibling()) {
+                if (n.getNodeName().equals("iTXt")) {
+                    for (Node e = n.getFirstChild(); e != null; e = e.getNextSibling()) {
+                        if (key.equals(e.getAttributes().getNamedItem("keyword").getNodeValue())) {
+                            return e.getAttributes().getNamedItem("text").getNodeValue();
+                        }
+                    }
+                }
+            }
+        }
+        throw new AssertionError("no " + key + " in " + png);
+    }
+}

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Takes docs/studio.png: the real studio window under Xvfb (software rendering), showing the demo picture.
-# Needs: apt-get install -y xvfb xauth libgtk-3-0
+# Needs: apt-get install -y xvfb xauth libgtk-3-0 (and a CJK font such as fonts-wqy-microhei for ATELIER_LANG=zh)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$here/bin/java-env.sh"

@@ -3,6 +3,8 @@ package dev.atelier.app;
 import dev.atelier.app.io.ImageLoader;
 import dev.atelier.app.io.ProjectStore;
 import dev.atelier.app.io.RecoveryStore;
+import dev.atelier.app.io.SettingsStore;
+import dev.atelier.app.io.UserFacingException;
 import dev.atelier.app.view.MainWindow;
 import dev.atelier.app.viewmodel.StudioViewModel;
 import dev.atelier.app.viewmodel.TaskRunner;
@@ -34,10 +36,18 @@ public final class AtelierApp extends Application {
     @Override
     public void start(Stage stage) {
         StartOptions opts = StartOptions.parse(getParameters().getRaw());
-        Messages messages = new Messages(opts.locale());
+        SettingsStore settings = new SettingsStore(opts.home());
+        SettingsStore.Settings saved = settings.load();
+        Locale locale = opts.locale() != null ? opts.locale()
+                : saved.language() != null ? Locale.forLanguageTag(saved.language()) : Locale.getDefault();
+        Theme theme = opts.theme() != null ? opts.theme() : "light".equals(saved.theme()) ? Theme.LIGHT : Theme.DARK;
+        Messages messages = new Messages(locale);
         RecoveryStore recovery = new RecoveryStore(opts.home().resolve("recovery"), new ProjectStore());
         vm = new StudioViewModel(messages, TaskRunner.background(), new ImageLoader(), new ProjectStore(), recovery);
-        vm.themeProperty().set(opts.theme());
+        vm.themeProperty().set(theme);
+        vm.languageProperty().set(locale.getLanguage().equals("zh") ? "zh-CN" : "en");
+        vm.themeProperty().addListener((o, a, t) -> store(settings, settings.load().withTheme(t == Theme.LIGHT ? "light" : "dark")));
+        vm.languageProperty().addListener((o, a, l) -> store(settings, settings.load().withLanguage(l)));
         MainWindow window = new MainWindow(vm, 1280, 800);
         window.attach(stage);
         if (opts.demo()) {
@@ -68,6 +78,14 @@ public final class AtelierApp extends Application {
         }
     }
 
+    private void store(SettingsStore store, SettingsStore.Settings s) {
+        try {
+            store.save(s);
+        } catch (UserFacingException e) {
+            vm.statusProperty().set(e.getMessage());
+        }
+    }
+
     private void shutdown() {
         if (autosave != null) autosave.stop();
         if (vm != null) vm.closeCleanly(true);
@@ -83,8 +101,8 @@ public final class AtelierApp extends Application {
         static StartOptions parse(List<String> args) {
             Path file = null, shot = null;
             Path home = Path.of(System.getProperty("user.home"), ".atelier");
-            Locale locale = Locale.getDefault();
-            Theme theme = Theme.DARK;
+            Locale locale = null;
+            Theme theme = null;
             boolean demo = false;
             Duration every = AUTOSAVE_EVERY;
             for (int i = 0; i < args.size(); i++) {

@@ -24,6 +24,11 @@ public final class Messages {
         return bundle;
     }
 
+    /** The text for {@code key}, or {@code fallback} when the bundle has none. */
+    public String getOr(String key, String fallback) {
+        return bundle.containsKey(key) ? bundle.getString(key) : fallback;
+    }
+
     /** The text for {@code key} with {@code {0}}-style arguments; the key itself when missing (visible, not fatal). */
     public String get(String key, Object... args) {
         String pattern;

@@ -130,12 +130,22 @@ public final class MainWindow {
         (vm.themeProperty().get() == Theme.DARK ? dark : light).setSelected(true);
         light.setOnAction(e -> vm.themeProperty().set(Theme.LIGHT));
         dark.setOnAction(e -> vm.themeProperty().set(Theme.DARK));
+        ToggleGroup langs = new ToggleGroup();
+        RadioMenuItem en = new RadioMenuItem("English");
+        RadioMenuItem zh = new RadioMenuItem("简体中文");
+        en.setId("menuLangEn");
+        zh.setId("menuLangZh");
+        en.setToggleGroup(langs);
+        zh.setToggleGroup(langs);
+        (vm.languageProperty().get().startsWith("zh") ? zh : en).setSelected(true);
+        en.setOnAction(e -> vm.chooseLanguage("en"));
+        zh.setOnAction(e -> vm.chooseLanguage("zh-CN"));
         Menu view = new Menu(m.get("menu.view"), null,
                 item("menuZoomIn", m.get("view.zoomIn"), "Shortcut+EQUALS", cv::zoomIn),
                 item("menuZoomOut", m.get("view.zoomOut"), "Shortcut+MINUS", cv::zoomOut),
                 item("menuFit", m.get("view.fit"), "Shortcut+0", cv::fit),
                 item("menuActual", m.get("view.actual"), "Shortcut+1", cv::actualSize),
-                grid, new Menu(m.get("menu.theme"), null, light, dark));
+                grid, new Menu(m.get("menu.theme"), null, light, dark), new Menu(m.get("menu.language"), null, en, zh));
         MenuBar bar = new MenuBar(file, edit, mask, view);
         bar.setId("menuBar");
         return bar;

@@ -55,6 +55,8 @@ public final class StudioViewModel {
     private final BooleanProperty busy = new SimpleBooleanProperty();
     private final ObjectProperty<GenerationParameters> parameters = new SimpleObjectProperty<>();
     private final ObjectProperty<Theme> theme = new SimpleObjectProperty<>(Theme.DARK);
+    /** BCP 47 tag of the UI language ("en", "zh-CN"); a change applies at the next start. */
+    private final StringProperty language = new SimpleStringProperty("en");
     private final DoubleProperty exportQuality = new SimpleDoubleProperty(0.92);
     private final BooleanProperty webpLossless = new SimpleBooleanProperty(true);
     private long autosavedVersion = -1;
@@ -90,6 +92,14 @@ public final class StudioViewModel {
     public BooleanProperty busyProperty() { return busy; }
     public ObjectProperty<GenerationParameters> parametersProperty() { return parameters; }
     public ObjectProperty<Theme> themeProperty() { return theme; }
+    public StringProperty languageProperty() { return language; }
+
+    /** Chooses the UI language for the next start (the window is built once, in the start language). */
+    public void chooseLanguage(String tag) {
+        if (tag.equals(language.get())) return;
+        language.set(tag);
+        status.set(messages.get("status.languageNextStart"));
+    }
     public DoubleProperty exportQualityProperty() { return exportQuality; }
     public BooleanProperty webpLosslessProperty() { return webpLossless; }
     public Messages messages() { return messages; }
@@ -172,9 +182,14 @@ public final class StudioViewModel {
         UndoStack u = d.undoStack();
         canUndo.set(u.canUndo());
         canRedo.set(u.canRedo());
-        undoLabel.set(u.undoLabel());
-        redoLabel.set(u.redoLabel());
+        undoLabel.set(editLabel(u.undoLabel()));
+        redoLabel.set(editLabel(u.redoLabel()));
         refreshTitle();
+    }
+
+    /** Edit labels are English identifiers ("Paint mask"); the bundles translate them under {@code edit.Paint_mask}. */
+    private String editLabel(String label) {
+        return label.isEmpty() ? "" : messages.getOr("edit." + label.replace(' ', '_'), label);
     }
 
     private void refreshTitle() {

@@ -124,6 +124,8 @@ class StudioViewModelTest {
         StudioViewModel vm = newVm(Locale.SIMPLIFIED_CHINESE);
         vm.open(photo());
         assertEquals("已打开 photo.png。", vm.statusProperty().get());
+        paint(vm);
+        assertEquals("绘制蒙版", vm.undoLabelProperty().get());
         assertNull(vm.errorProperty().get());
     }
 }

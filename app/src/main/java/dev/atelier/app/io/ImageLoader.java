@@ -103,6 +103,18 @@ public final class ImageLoader {
                     + maxPixels / 1_000_000 + " MP); it was opened at 1/" + sub + " size (" + sw + "x" + sh
                     + "). Crop or downscale it in another editor to work at full resolution.");
         }
+        if (sub > 1 && !subsamples(reader)) {
+            // This decoder (WebP) ignores subsampling: the full image is decoded first, then reduced.
+            long need = pixels * 8; // decoded ARGB + our copy
+            Runtime rt = Runtime.getRuntime();
+            long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+            if (need > free * 0.8) {
+                throw new UserFacingException(name + " is " + w + "x" + h + " (" + pixels / 1_000_000 + " MP), too large to open "
+                        + "in the memory Atelier has (" + rt.maxMemory() / (1 << 20) + " MB). Downscale it to at most "
+                        + maxPixels / 1_000_000 + " MP in another editor, or start Atelier with more memory "
+                        + "(ATELIER_JAVA_OPTS=-Xmx...).");
+            }
+        }
         List<String> warnings = new ArrayList<>();
         reader.addIIOReadWarningListener((src, msg) -> warnings.add(msg));
         BufferedImage raw;
@@ -123,9 +135,19 @@ public final class ImageLoader {
         int bits = raw.getColorModel().getComponentSize(0);
         if (bits > 8) notes.add(name + " has " + bits + " bits per channel; Atelier edits 8 bits per channel, so it was converted.");
         BufferedImage argb = toArgb(raw);
+        if (sub > 1 && (long) argb.getWidth() * argb.getHeight() > maxPixels) {
+            argb = Downscale.scaleDown(argb, (w + sub - 1) / sub, (h + sub - 1) / sub);
+        }
         GenerationParameters params = readParameters(reader, head);
         if (isJpeg(head)) argb = ExifOrientation.apply(argb, ExifOrientation.read(new ByteArrayInputStream(head)));
         return new LoadedImage(argb, notes, params);
+    }
+
+    /** Readers whose decoders honour {@link ImageReadParam#setSourceSubsampling} (the JDK's do; webp-imageio's not). */
+    private static boolean subsamples(ImageReader reader) {
+        String[] names = reader.getOriginatingProvider() == null ? new String[0] : reader.getOriginatingProvider().getFormatNames();
+        for (String n : names) if (n.equalsIgnoreCase("webp")) return false;
+        return true;
     }
 
     private static Raster cmykRaster(ImageReader reader, ImageReadParam param, IIOException cause) throws IOException {

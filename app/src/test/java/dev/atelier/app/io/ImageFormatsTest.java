@@ -91,6 +91,26 @@ class ImageFormatsTest {
     }
 
     @Test
+    void tiffAndBmpOpen() throws IOException {
+        BufferedImage img = noise(30, 20, false);
+        for (String fmt : new String[] {"tiff", "bmp"}) {
+            Path f = dir.resolve("in." + fmt);
+            ImageIO.write(ImageExporter.opaque(img), fmt, f.toFile());
+            assertArrayEquals(pixels(img), pixels(new ImageLoader().load(f).image()), fmt);
+        }
+    }
+
+    @Test
+    void oversizedWebpIsReducedEvenThoughItsDecoderIgnoresSubsampling() throws IOException {
+        Path f = dir.resolve("wide.webp");
+        ImageExporter.export(noise(2000, 1500, false), f, ExportOptions.webp(0.5f, false), null);
+        LoadedImage li = new ImageLoader(1_000_000).load(f);
+        assertEquals(1000, li.image().getWidth());
+        assertEquals(750, li.image().getHeight());
+        assertTrue(li.notes().getFirst().contains("wide.webp") && li.notes().getFirst().contains("1/2"), li.notes().toString());
+    }
+
+    @Test
     void emptyFileIsNamedAndExplained() throws IOException {
         Path f = Files.createFile(dir.resolve("empty.png"));
         UserFacingException e = assertThrows(UserFacingException.class, () -> new ImageLoader().load(f));

@@ -33,6 +33,14 @@ public final class ImageExporter {
         }
     }
 
+    /** Writes the mask as an 8-bit grey PNG (255 = repaint), the convention of {@code atelier edit --mask}. */
+    public static void exportMask(dev.atelier.app.mask.Mask mask, Path file) throws UserFacingException {
+        BufferedImage g = new BufferedImage(mask.width(), mask.height(), BufferedImage.TYPE_BYTE_GRAY);
+        byte[] data = ((java.awt.image.DataBufferByte) g.getRaster().getDataBuffer()).getData();
+        System.arraycopy(mask.data(), 0, data, 0, data.length);
+        export(g, file, ExportOptions.png(), null);
+    }
+
     /** Encodes in memory (the atomic writer then copies the bytes), so a failing encoder never touches the disk. */
     public static byte[] encode(BufferedImage image, ExportOptions options, GenerationParameters params) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(1024, image.getWidth() * image.getHeight()));

@@ -143,6 +143,28 @@ public final class ImageLoader {
         return new LoadedImage(argb, notes, params);
     }
 
+    /**
+     * Reads a mask file of the photo's size: grey levels (colour files by luma, as the CLI reads them), 255 = repaint.
+     */
+    public dev.atelier.app.mask.Mask loadMask(Path file, int width, int height) throws UserFacingException {
+        BufferedImage img = load(file).image();
+        String name = file.getFileName().toString();
+        if (img.getWidth() != width || img.getHeight() != height) {
+            throw new UserFacingException(name + " is " + img.getWidth() + "x" + img.getHeight() + " but the photo is "
+                    + width + "x" + height + ". Use a mask of the photo's size.");
+        }
+        byte[] v = new byte[width * height];
+        int[] row = new int[width];
+        for (int y = 0; y < height; y++) {
+            img.getRGB(0, y, width, 1, row, 0, width);
+            for (int x = 0; x < width; x++) {
+                int p = row[x];
+                v[y * width + x] = (byte) ((((p >> 16) & 0xFF) * 19595 + ((p >> 8) & 0xFF) * 38470 + (p & 0xFF) * 7471 + 0x8000) >> 16);
+            }
+        }
+        return new dev.atelier.app.mask.Mask(width, height, v);
+    }
+
     /** Readers whose decoders honour {@link ImageReadParam#setSourceSubsampling} (the JDK's do; webp-imageio's not). */
     private static boolean subsamples(ImageReader reader) {
         String[] names = reader.getOriginatingProvider() == null ? new String[0] : reader.getOriginatingProvider().getFormatNames();

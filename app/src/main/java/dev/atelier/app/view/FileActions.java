@@ -71,6 +71,26 @@ final class FileActions {
         }
     }
 
+    void exportMask() {
+        FileChooser fc = chooser(m.get("menu.exportMask"));
+        fc.getExtensionFilters().add(new FileChooser.ExtensionFilter("PNG", "*.png"));
+        File f = fc.showSaveDialog(owner);
+        if (f != null) {
+            lastDir = f.getParentFile();
+            vm.exportMask((f.getName().contains(".") ? f : new File(f.getParentFile(), f.getName() + ".png")).toPath());
+        }
+    }
+
+    void importMask() {
+        FileChooser fc = chooser(m.get("menu.importMask"));
+        fc.getExtensionFilters().add(new FileChooser.ExtensionFilter(m.get("filter.all"), "*.png", "*.webp", "*.bmp", "*.tif", "*.tiff"));
+        File f = fc.showOpenDialog(owner);
+        if (f != null) {
+            lastDir = f.getParentFile();
+            vm.importMask(f.toPath());
+        }
+    }
+
     /** Ctrl+V: an image file or image data from the clipboard. */
     void paste() {
         Clipboard cb = Clipboard.getSystemClipboard();

@@ -117,7 +117,10 @@ public final class MainWindow {
                 item("menuFill", m.get("mask.fill"), "Shift+F5", tool::fill),
                 item("menuGrow", m.get("mask.grow"), null, tool::grow),
                 item("menuShrink", m.get("mask.shrink"), null, tool::shrink),
-                item("menuFeather", m.get("mask.feather"), null, tool::feather));
+                item("menuFeather", m.get("mask.feather"), null, tool::feather),
+                new javafx.scene.control.SeparatorMenuItem(),
+                item("menuImportMask", m.get("menu.importMask"), null, () -> files.importMask()),
+                item("menuExportMask", m.get("menu.exportMask"), null, () -> files.exportMask()));
         CheckMenuItem grid = new CheckMenuItem(m.get("menu.pixelGrid"));
         grid.selectedProperty().bindBidirectional(cv.pixelGridProperty());
         ToggleGroup themes = new ToggleGroup();

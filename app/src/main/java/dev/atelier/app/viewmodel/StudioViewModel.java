@@ -330,6 +330,34 @@ public final class StudioViewModel {
         }, this::failed);
     }
 
+    /** Writes the mask as a grey PNG (for ComfyUI or {@code atelier edit --mask}). */
+    public void exportMask(Path file) {
+        Document d = document.get();
+        if (d == null) return;
+        dev.atelier.app.mask.Mask copy = d.mask().copy();
+        busy.set(true);
+        tasks.run(() -> {
+            ImageExporter.exportMask(copy, file);
+            return file;
+        }, f -> {
+            busy.set(false);
+            status.set(messages.get("status.exported", f.getFileName()));
+        }, this::failed);
+    }
+
+    /** Replaces the mask with a grey image of the photo's size (one undo step). */
+    public void importMask(Path file) {
+        Document d = document.get();
+        if (d == null) return;
+        busy.set(true);
+        tasks.run(() -> loader.loadMask(file, d.width(), d.height()), m -> {
+            busy.set(false);
+            if (document.get() != d) return;
+            d.applyMaskOp("Load mask", target -> System.arraycopy(m.data(), 0, target.data(), 0, m.data().length));
+            status.set(messages.get("status.maskLoaded", file.getFileName()));
+        }, this::failed);
+    }
+
     private void failed(Throwable e) {
         busy.set(false);
         String m = message(e);

@@ -120,6 +120,27 @@ class StudioViewModelTest {
     }
 
     @Test
+    void maskExportAndImportRoundTrip() throws IOException {
+        StudioViewModel vm = newVm(Locale.ENGLISH);
+        vm.open(photo());
+        paint(vm);
+        byte[] painted = vm.document().mask().data().clone();
+        Path m = tmp.resolve("mask.png");
+        vm.exportMask(m);
+        vm.maskTool().clear();
+        vm.importMask(m);
+        assertArrayEquals(painted, vm.document().mask().data());
+        assertEquals("Load mask", vm.undoLabelProperty().get());
+        vm.undo();
+        assertTrue(vm.document().mask().isEmpty());
+        Path small = tmp.resolve("small.png");
+        ImageIO.write(new BufferedImage(10, 10, BufferedImage.TYPE_BYTE_GRAY), "png", small.toFile());
+        vm.importMask(small);
+        assertTrue(vm.statusProperty().get().contains("small.png") && vm.statusProperty().get().contains("200x100"),
+                vm.statusProperty().get());
+    }
+
+    @Test
     void chineseMessages() throws IOException {
         StudioViewModel vm = newVm(Locale.SIMPLIFIED_CHINESE);
         vm.open(photo());

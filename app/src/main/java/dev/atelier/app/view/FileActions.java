@@ -29,7 +29,35 @@ final class FileActions {
         this.owner = owner;
     }
 
+    /**
+     * Before replacing a document with unsaved changes: Save / Don't save / Cancel. True when it is safe to go on
+     * (a save is queued on the IO thread before whatever comes next, so it completes first).
+     */
+    boolean confirmReplace() {
+        if (!vm.isModified()) return true;
+        javafx.scene.control.ButtonType save = new javafx.scene.control.ButtonType(m.get("confirm.save"),
+                javafx.scene.control.ButtonBar.ButtonData.YES);
+        javafx.scene.control.ButtonType discard = new javafx.scene.control.ButtonType(m.get("confirm.discard"),
+                javafx.scene.control.ButtonBar.ButtonData.NO);
+        javafx.scene.control.Alert a = new javafx.scene.control.Alert(javafx.scene.control.Alert.AlertType.CONFIRMATION,
+                m.get("confirm.text"), save, discard, javafx.scene.control.ButtonType.CANCEL);
+        a.initOwner(owner);
+        a.setHeaderText(m.get("confirm.header", vm.document().photoName()));
+        var choice = a.showAndWait().orElse(javafx.scene.control.ButtonType.CANCEL);
+        if (choice == save) {
+            if (vm.save()) return true;
+            saveAs();
+            return !vm.isModified() || vm.busyProperty().get();
+        }
+        return choice == discard;
+    }
+
+    void newDocument() {
+        if (confirmReplace()) vm.newDocument(1024, 1024);
+    }
+
     void open() {
+        if (!confirmReplace()) return;
         FileChooser fc = chooser(m.get("menu.open"));
         fc.getExtensionFilters().addAll(
                 new FileChooser.ExtensionFilter(m.get("filter.all"), "*.png", "*.jpg", "*.jpeg", "*.webp", "*.tif", "*.tiff",
@@ -93,6 +121,7 @@ final class FileActions {
 
     /** Ctrl+V: an image file or image data from the clipboard. */
     void paste() {
+        if (!confirmReplace()) return;
         Clipboard cb = Clipboard.getSystemClipboard();
         if (cb.hasFiles() && !cb.getFiles().isEmpty()) {
             vm.open(cb.getFiles().getFirst().toPath());
@@ -109,15 +138,16 @@ final class FileActions {
         });
         scene.addEventHandler(DragEvent.DRAG_DROPPED, e -> {
             var db = e.getDragboard();
-            List<File> files = db.hasFiles() ? db.getFiles() : List.of();
-            if (!files.isEmpty()) {
-                vm.open(files.getFirst().toPath());
-                e.setDropCompleted(true);
-            } else if (db.hasImage()) {
-                openFxImage(db.getImage(), m.get("doc.dropped"));
-                e.setDropCompleted(true);
-            }
+            List<File> files = db.hasFiles() ? List.copyOf(db.getFiles()) : List.of();
+            Image image = files.isEmpty() && db.hasImage() ? db.getImage() : null;
+            e.setDropCompleted(!files.isEmpty() || image != null);
             e.consume();
+            // The question about unsaved changes is asked after the drag gesture has ended.
+            javafx.application.Platform.runLater(() -> {
+                if (files.isEmpty() && image == null || !confirmReplace()) return;
+                if (!files.isEmpty()) vm.open(files.getFirst().toPath());
+                else openFxImage(image, m.get("doc.dropped"));
+            });
         });
     }
 

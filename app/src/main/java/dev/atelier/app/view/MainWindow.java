@@ -98,7 +98,7 @@ public final class MainWindow {
         MaskToolViewModel tool = vm.maskTool();
         CanvasViewModel cv = vm.canvas();
         Menu file = new Menu(m.get("menu.file"), null,
-                item("menuNew", m.get("menu.new"), "Shortcut+N", () -> vm.newDocument(1024, 1024)),
+                item("menuNew", m.get("menu.new"), "Shortcut+N", () -> files.newDocument()),
                 item("menuOpen", m.get("menu.open"), "Shortcut+O", () -> files.open()),
                 item("menuSave", m.get("menu.save"), "Shortcut+S", () -> files.save()),
                 item("menuSaveAs", m.get("menu.saveAs"), "Shortcut+Shift+S", () -> files.saveAs()),

@@ -180,6 +180,23 @@ class StudioUiTest {
     }
 
     @Test
+    void unsavedChangesAreConfirmedBeforeANewDocument(FxRobot robot) {
+        robot.interact(() -> {
+            vm.maskTool().beginStroke(50, 50, 1);
+            vm.maskTool().endStroke();
+        });
+        assertTrue(vm.isModified());
+        robot.press(KeyCode.CONTROL, KeyCode.N).release(KeyCode.N, KeyCode.CONTROL);
+        WaitForAsyncUtils.waitForFxEvents();
+        robot.clickOn("Cancel");
+        assertEquals("photo.png", vm.document().photoName(), "cancel keeps the document");
+        robot.press(KeyCode.CONTROL, KeyCode.N).release(KeyCode.N, KeyCode.CONTROL);
+        WaitForAsyncUtils.waitForFxEvents();
+        robot.clickOn("Don't save");
+        assertEquals("Untitled", vm.document().photoName());
+    }
+
+    @Test
     void pasteAnImageFromTheClipboard(FxRobot robot) {
         robot.interact(() -> {
             WritableImage img = new WritableImage(120, 90);

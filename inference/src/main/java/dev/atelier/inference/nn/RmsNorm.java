@@ -24,6 +24,14 @@ public final class RmsNorm {
 
     /** x: [..., dim]. */
     public NDArray forward(NDArray x) {
+        return apply(x, weight, eps);
+    }
+
+    /**
+     * The formula on its own, for callers that hold the weight elsewhere; {@code eps} is a 0-dim CPU scalar,
+     * {@code weight} may be null (no affine).
+     */
+    public static NDArray apply(NDArray x, NDArray weight, NDArray eps) {
         DataType in = x.getDataType();
         NDArray xf = in == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
         NDArray variance = xf.square().mean(new int[] {-1}, true);

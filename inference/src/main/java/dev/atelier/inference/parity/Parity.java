@@ -17,6 +17,14 @@ public final class Parity {
         List<ParityCheck> all = new ArrayList<>();
         all.add(new dev.atelier.inference.sched.SchedulerParityCheck());
         all.addAll(dev.atelier.inference.model.qwenvl.QwenVlParityChecks.all());
+        all.add(new dev.atelier.inference.model.vae.VaeParityCheck());
+        all.add(new dev.atelier.inference.model.vae.VaePipelineParityCheck());
+        all.addAll(dev.atelier.inference.model.qwenvl.QwenVlModelParityChecks.all());
+        for (String kind : List.of("edit", "t2i")) {
+            for (var impl : dev.atelier.inference.model.qwenimage.QwenImageTransformer.Impl.values()) {
+                all.add(new dev.atelier.inference.model.qwenimage.QwenImageTransformerParity(kind, impl));
+            }
+        }
         return all;
     }
 

@@ -1,0 +1,185 @@
+package dev.atelier.inference.cli;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.atelier.inference.io.RandomWeightStore;
+import dev.atelier.inference.io.WeightStore;
+import dev.atelier.inference.io.WeightStores;
+import dev.atelier.inference.model.qwenimage.ImageShape;
+import dev.atelier.inference.model.qwenimage.QwenImageConfig;
+import dev.atelier.inference.model.qwenimage.QwenImageTransformer;
+import dev.atelier.inference.model.qwenimage.QwenImageWeights;
+import dev.atelier.inference.nn.FusedKernels;
+import dev.atelier.inference.nn.Weights;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code atelier bench transformer}: one denoiser forward at real size, timed like
+ * {@code packaging/bench/diffusers_transformer_bench.py} (median of per-forward wall times, each ended by copying
+ * one element to the host), so both can run in one device call and be compared.
+ */
+@Command(name = "transformer", mixinStandardHelpOptions = true,
+        description = "Time the Qwen-Image transformer forward (random or real weights).")
+final class BenchTransformerCommand implements Callable<Integer> {
+    @Option(names = "--config", required = true,
+            description = "real-edit-2511, real-2512 or the path of a transformer/config.json")
+    String config;
+
+    @Option(names = "--random-weights", description = "random bf16 weights made on the device (no download)")
+    boolean randomWeights;
+
+    @Option(names = "--weights", description = "a transformer folder or .safetensors file instead of random weights")
+    Path weights;
+
+    @Option(names = "--size", defaultValue = "1024", description = "square image side in pixels (default ${DEFAULT-VALUE})")
+    int size;
+
+    @Option(names = "--refs", defaultValue = "1", description = "reference images of the same size (edit; default ${DEFAULT-VALUE})")
+    int refs;
+
+    @Option(names = "--txt", defaultValue = "300", description = "text tokens (default ${DEFAULT-VALUE})")
+    int txt;
+
+    @Option(names = "--device", defaultValue = "gpu", description = "gpu or cpu (default ${DEFAULT-VALUE})")
+    String device;
+
+    @Option(names = "--dtype", description = "bf16 or f32 (default bf16 on gpu, f32 on cpu)")
+    String dtype;
+
+    @Option(names = "--impl", defaultValue = "fused", description = "fused or eager (default ${DEFAULT-VALUE})")
+    String impl;
+
+    @Option(names = "--ops", description = "an ops file to use instead of the built-in one")
+    Path ops;
+
+    @Option(names = "--rope", split = ",", description = "qk_norm_rope variants of the ops file to time, in turn")
+    List<String> ropes;
+
+    @Option(names = "--iters", defaultValue = "10")
+    int iters;
+
+    @Option(names = "--warmup", defaultValue = "3")
+    int warmup;
+
+    @Override
+    public Integer call() {
+        if (!randomWeights && weights == null) {
+            System.err.println("error: give --random-weights or --weights <path>");
+            return 2;
+        }
+        if (ops != null) {
+            System.setProperty("atelier.ops", ops.toString());
+        }
+        boolean gpu = device.equalsIgnoreCase("gpu");
+        Device dev = gpu ? Device.gpu(0) : Device.cpu();
+        DataType dt = dtype == null ? (gpu ? DataType.BFLOAT16 : DataType.FLOAT32)
+                : dtype.equalsIgnoreCase("bf16") ? DataType.BFLOAT16 : DataType.FLOAT32;
+        QwenImageConfig cfg = QwenImageConfig.named(config);
+        int grid = size / 16; // VAE /8, then 2x2 patches
+        List<ImageShape> images = new ArrayList<>();
+        for (int i = 0; i <= refs; i++) {
+            images.add(new ImageShape(1, grid, grid));
+        }
+        if (!cfg.zeroCondT() && refs > 0) {
+            System.out.println("note: config has zero_cond_t=false; reference tokens are modulated with t like the rest");
+        }
+        long n = images.stream().mapToLong(ImageShape::tokens).sum();
+        double flops = QwenImageTransformer.flops(cfg, n, txt);
+        try (GpuMemorySampler mem = gpu ? new GpuMemorySampler() : null;
+                NDManager manager = NDManager.newBaseManager(dev);
+                WeightStore store = randomWeights ? new RandomWeightStore(QwenImageWeights.expected(cfg))
+                        : WeightStores.open(weights)) {
+            long t0 = System.nanoTime();
+            QwenImageTransformer.Impl im = impl.equalsIgnoreCase("eager") ? QwenImageTransformer.Impl.EAGER
+                    : QwenImageTransformer.Impl.FUSED;
+            try (NDManager wm = manager.newSubManager();
+                    QwenImageTransformer model = QwenImageTransformer.load(cfg, new Weights(store, wm, dt), im)) {
+                try (NDArray probe = wm.ones(new Shape(1), dt)) {
+                    sync(probe);
+                }
+                System.out.printf(Locale.ROOT, "loaded %s (%s, %.2f B params) in %.1f s on %s, %s%n", config,
+                        model.implementation(), store.parameterCount() / 1e9, (System.nanoTime() - t0) / 1e9, dev, dt);
+                try (NDManager in = manager.newSubManager()) {
+                    NDArray hidden = in.randomNormal(0f, 1f, new Shape(1, n, cfg.inChannels()), dt);
+                    NDArray enc = in.randomNormal(0f, 1f, new Shape(1, txt, cfg.jointAttentionDim()), dt);
+                    NDArray t = in.create(new float[] {0.5f});
+                    List<List<ImageShape>> shapes = List.of(images);
+                    List<String> variants = ropes == null || ropes.isEmpty() ? List.of("") : ropes;
+                    for (String rope : variants) {
+                        String label = model.implementation();
+                        if (!rope.isEmpty() && model.kernels() instanceof FusedKernels fk) {
+                            fk.useRope(rope);
+                            label += "/" + rope;
+                        }
+                        double[] times;
+                        try {
+                            times = time(model, hidden, enc, t, shapes);
+                        } catch (RuntimeException e) {
+                            System.out.println("RESULT atelier-" + label + " FAILED " + e.getMessage());
+                            continue;
+                        }
+                        double med = median(times);
+                        System.out.printf(Locale.ROOT, "RESULT atelier-%s tokens=%d median_s=%.4f min_s=%.4f tflops=%.1f "
+                                        + "flop_per_forward=%.1fT smi_peak_mib=%d device=%s%n", label, n + txt, med,
+                                Arrays.stream(times).min().orElse(0), flops / med / 1e12, flops / 1e12,
+                                mem == null ? -1 : mem.peakMiB(), dev);
+                    }
+                }
+            }
+        }
+        return 0;
+    }
+
+    private double[] time(QwenImageTransformer model, NDArray hidden, NDArray enc, NDArray t,
+            List<List<ImageShape>> shapes) {
+        for (int i = 0; i < warmup; i++) {
+            try (NDArray out = model.forward(hidden, enc, null, t, shapes)) {
+                sync(out);
+                if (i == 0) {
+                    try (NDArray f = out.toType(DataType.FLOAT32, true); NDArray a = f.abs(); NDArray mean = a.mean();
+                            NDArray nan = f.isNaN().sum()) {
+                        System.out.printf(Locale.ROOT, "output %s mean|x|=%.4g nan=%d%n", out.getShape(),
+                                mean.getFloat(), nan.getLong());
+                    }
+                }
+            }
+        }
+        double[] times = new double[iters];
+        for (int i = 0; i < iters; i++) {
+            long s = System.nanoTime();
+            try (NDArray out = model.forward(hidden, enc, null, t, shapes)) {
+                sync(out);
+            }
+            times[i] = (System.nanoTime() - s) / 1e9;
+        }
+        return times;
+    }
+
+    /** Waits for the device: copies one element to the host. */
+    private static void sync(NDArray a) {
+        if (a != null) {
+            try (NDArray flat = a.flatten(); NDArray first = flat.get(0);
+                    NDArray one = first.toType(DataType.FLOAT32, true)) {
+                one.toFloatArray();
+            }
+        }
+    }
+
+    private static double median(double[] v) {
+        List<Double> l = new ArrayList<>(Arrays.stream(v).boxed().toList());
+        Collections.sort(l);
+        int m = l.size() / 2;
+        return l.size() % 2 == 1 ? l.get(m) : (l.get(m - 1) + l.get(m)) / 2;
+    }
+}

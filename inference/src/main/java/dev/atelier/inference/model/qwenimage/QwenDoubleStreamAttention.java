@@ -1,0 +1,105 @@
+package dev.atelier.inference.model.qwenimage;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.index.NDIndex;
+import dev.atelier.inference.nn.Attention;
+import dev.atelier.inference.nn.Kernels;
+import dev.atelier.inference.nn.Scopes;
+import dev.atelier.inference.nn.Linear;
+import dev.atelier.inference.nn.Weights;
+
+/**
+ * {@code attn} of a block: joint attention over [text, image] tokens. Each stream has its own Q/K/V projections
+ * (image: to_q/to_k/to_v, text: add_q_proj/add_k_proj/add_v_proj), per-head RMS norm of Q and K, RoPE on both
+ * streams, then one attention over the concatenation and separate output projections (to_out.0, to_add_out).
+ *
+ * <p>Ported from diffusers src/diffusers/models/transformers/transformer_qwenimage.py
+ * (QwenDoubleStreamAttnProcessor2_0) @58eb52c0803ea9af3abec60841c2a093bdf1f951
+ */
+public final class QwenDoubleStreamAttention {
+    static final float EPS = 1e-6f;
+
+    private final int heads;
+    private final int headDim;
+    private final Linear toQ;
+    private final Linear toK;
+    private final Linear toV;
+    private final Linear addQProj;
+    private final Linear addKProj;
+    private final Linear addVProj;
+    private final Linear toOut;
+    private final Linear toAddOut;
+    private final NDArray normQ;
+    private final NDArray normK;
+    private final NDArray normAddedQ;
+    private final NDArray normAddedK;
+
+    private QwenDoubleStreamAttention(int heads, int headDim, Linear[] l, NDArray[] n) {
+        this.heads = heads;
+        this.headDim = headDim;
+        this.toQ = l[0];
+        this.toK = l[1];
+        this.toV = l[2];
+        this.addQProj = l[3];
+        this.addKProj = l[4];
+        this.addVProj = l[5];
+        this.toOut = l[6];
+        this.toAddOut = l[7];
+        this.normQ = n[0];
+        this.normK = n[1];
+        this.normAddedQ = n[2];
+        this.normAddedK = n[3];
+    }
+
+    /** {@code w}: the {@code transformer_blocks.N.attn} scope. */
+    public static QwenDoubleStreamAttention load(Weights w, int dim, int heads, int headDim) {
+        int inner = heads * headDim;
+        Linear[] l = {
+            Linear.load(w.pp("to_q"), dim, inner), Linear.load(w.pp("to_k"), dim, inner),
+            Linear.load(w.pp("to_v"), dim, inner), Linear.load(w.pp("add_q_proj"), dim, inner),
+            Linear.load(w.pp("add_k_proj"), dim, inner), Linear.load(w.pp("add_v_proj"), dim, inner),
+            Linear.load(w.pp("to_out").pp(0), inner, dim), Linear.load(w.pp("to_add_out"), inner, dim),
+        };
+        NDArray[] n = {
+            w.get("norm_q.weight", headDim), w.get("norm_k.weight", headDim),
+            w.get("norm_added_q.weight", headDim), w.get("norm_added_k.weight", headDim),
+        };
+        return new QwenDoubleStreamAttention(heads, headDim, l, n);
+    }
+
+    /**
+     * @param img       modulated image stream [B, Si, D]
+     * @param txt       modulated text stream [B, St, D]
+     * @param jointMask boolean [B, St + Si] (text first) or null
+     * @return {image output [B, Si, D], text output [B, St, D]}
+     */
+    public NDArray[] forward(NDArray img, NDArray txt, NDArray jointMask, QwenEmbedRope.Freqs rope, Kernels k,
+            Attention attention) {
+        long b = img.getShape().get(0);
+        long si = img.getShape().get(1);
+        long st = txt.getShape().get(1);
+        return Scopes.many(() -> {
+            NDArray iq = k.qkNormRope(heads(toQ.forward(img)), normQ, EPS, rope.imgCos(), rope.imgSin());
+            NDArray ik = k.qkNormRope(heads(toK.forward(img)), normK, EPS, rope.imgCos(), rope.imgSin());
+            NDArray iv = heads(toV.forward(img));
+            NDArray tq = k.qkNormRope(heads(addQProj.forward(txt)), normAddedQ, EPS, rope.txtCos(), rope.txtSin());
+            NDArray tk = k.qkNormRope(heads(addKProj.forward(txt)), normAddedK, EPS, rope.txtCos(), rope.txtSin());
+            NDArray tv = heads(addVProj.forward(txt));
+            // [B, S, H, Dh] -> [B, H, S, Dh], order [text, image]
+            NDArray q = NDArrays.concat(new NDList(tq, iq), 1).transpose(0, 2, 1, 3);
+            NDArray key = NDArrays.concat(new NDList(tk, ik), 1).transpose(0, 2, 1, 3);
+            NDArray v = NDArrays.concat(new NDList(tv, iv), 1).transpose(0, 2, 1, 3);
+            NDArray o = attention.attend(q, key, v, jointMask).transpose(0, 2, 1, 3)
+                    .reshape(b, st + si, (long) heads * headDim);
+            NDArray txtOut = toAddOut.forward(o.get(new NDIndex(":, :{}", st)));
+            NDArray imgOut = toOut.forward(o.get(new NDIndex(":, {}:", st)));
+            return new NDArray[] {imgOut, txtOut};
+        });
+    }
+
+    private NDArray heads(NDArray x) {
+        return x.reshape(x.getShape().get(0), x.getShape().get(1), heads, headDim);
+    }
+}

@@ -1,0 +1,310 @@
+package dev.atelier.inference.model.qwenimage;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.atelier.inference.nn.Attention;
+import dev.atelier.inference.nn.EagerAttention;
+import dev.atelier.inference.nn.EagerKernels;
+import dev.atelier.inference.nn.FusedAttention;
+import dev.atelier.inference.nn.FusedKernels;
+import dev.atelier.inference.nn.Kernels;
+import dev.atelier.inference.nn.Scopes;
+import dev.atelier.inference.nn.Linear;
+import dev.atelier.inference.nn.RmsNorm;
+import dev.atelier.inference.nn.TorchOps;
+import dev.atelier.inference.nn.Weights;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The Qwen-Image MMDiT ({@code QwenImageTransformer2DModel}): img_in / txt_norm + txt_in, timestep embedding,
+ * {@code num_layers} dual-stream blocks with joint attention, norm_out (AdaLayerNormContinuous), proj_out.
+ *
+ * <p>Native memory: the weights live in the manager given to {@link #load} (the model's lifetime; {@link #close}
+ * frees the scalars and the ops module, the caller closes that manager). Each {@link #forward} runs in an
+ * {@link NDScope} and each block in its own; only the output is left, in the input's manager.
+ *
+ * <p>Ported from diffusers src/diffusers/models/transformers/transformer_qwenimage.py
+ * (QwenImageTransformer2DModel) @58eb52c0803ea9af3abec60841c2a093bdf1f951
+ */
+public final class QwenImageTransformer implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(QwenImageTransformer.class.getName());
+    static final float EPS = 1e-6f;
+
+    /** Which attention/kernel implementation a model runs. */
+    public enum Impl {
+        /** DJL ops only (chunked attention). */
+        EAGER,
+        /** torch SDPA and fused elementwise kernels from the ops file; falls back to EAGER if it cannot load. */
+        FUSED
+    }
+
+    private final QwenImageConfig config;
+    private final DataType dtype;
+    private final NDManager cpu;
+    private final TorchOps ops;
+    private final Kernels kernels;
+    private final Attention attention;
+    private final Linear imgIn;
+    private final Linear txtIn;
+    private final RmsNorm txtNorm;
+    private final QwenTimestepProjEmbeddings timeTextEmbed;
+    private final QwenEmbedRope posEmbed;
+    private final List<QwenImageTransformerBlock> blocks;
+    private final Linear normOutLinear;
+    private final Linear projOut;
+
+    private QwenImageTransformer(QwenImageConfig config, DataType dtype, NDManager cpu, TorchOps ops, Kernels kernels,
+            Attention attention, Linear imgIn, Linear txtIn, RmsNorm txtNorm, QwenTimestepProjEmbeddings time,
+            QwenEmbedRope posEmbed, List<QwenImageTransformerBlock> blocks, Linear normOutLinear, Linear projOut) {
+        this.config = config;
+        this.dtype = dtype;
+        this.cpu = cpu;
+        this.ops = ops;
+        this.kernels = kernels;
+        this.attention = attention;
+        this.imgIn = imgIn;
+        this.txtIn = txtIn;
+        this.txtNorm = txtNorm;
+        this.timeTextEmbed = time;
+        this.posEmbed = posEmbed;
+        this.blocks = blocks;
+        this.normOutLinear = normOutLinear;
+        this.projOut = projOut;
+    }
+
+    /**
+     * Binds every weight by its diffusers key under {@code w} (shape-checked against {@code config}) into
+     * {@code w.manager()} in {@code w.dtype()}.
+     */
+    public static QwenImageTransformer load(QwenImageConfig config, Weights w, Impl impl) {
+        config.validate("transformer config");
+        NDManager cpu = NDManager.newBaseManager(ai.djl.Device.cpu());
+        try {
+            TorchOps ops = impl == Impl.FUSED ? TorchOps.load(w.manager()).orElse(null) : null;
+            Kernels k = ops != null ? new FusedKernels(ops) : new EagerKernels(cpu);
+            Attention a = ops != null ? new FusedAttention(ops) : new EagerAttention(cpu);
+            int d = config.innerDim();
+            List<QwenImageTransformerBlock> blocks = new ArrayList<>(config.numLayers());
+            for (int i = 0; i < config.numLayers(); i++) {
+                blocks.add(QwenImageTransformerBlock.load(w.pp("transformer_blocks").pp(i), d,
+                        config.numAttentionHeads(), config.attentionHeadDim()));
+            }
+            String extra = "transformer_blocks." + config.numLayers() + ".img_mod.1.weight";
+            if (w.contains(extra)) {
+                throw new dev.atelier.inference.io.WeightFormatException(w.store().source(), "found '" + w.key(extra)
+                        + "' but the config says num_layers=" + config.numLayers()
+                        + " — is the config.json of another model?");
+            }
+            return new QwenImageTransformer(config, w.dtype(), cpu, ops, k, a,
+                    Linear.load(w.pp("img_in"), config.inChannels(), d),
+                    Linear.load(w.pp("txt_in"), config.jointAttentionDim(), d),
+                    RmsNorm.load(w.pp("txt_norm"), config.jointAttentionDim(), EPS, cpu),
+                    QwenTimestepProjEmbeddings.load(w.pp("time_text_embed"), d, cpu),
+                    new QwenEmbedRope(10000, config.axesDimsRope(), true, cpu),
+                    blocks,
+                    Linear.load(w.pp("norm_out").pp("linear"), d, 2L * d),
+                    Linear.load(w.pp("proj_out"), d, config.projOutChannels()));
+        } catch (RuntimeException e) {
+            cpu.close();
+            throw e;
+        }
+    }
+
+    /** The forward without intermediates. See {@link #forward(NDArray, NDArray, NDArray, NDArray, List, Map)}. */
+    public NDArray forward(NDArray hiddenStates, NDArray encoderHiddenStates, NDArray encoderHiddenStatesMask,
+            NDArray timestep, List<List<ImageShape>> imgShapes) {
+        return forward(hiddenStates, encoderHiddenStates, encoderHiddenStatesMask, timestep, imgShapes, null);
+    }
+
+    /**
+     * One denoiser evaluation.
+     *
+     * @param hiddenStates            packed image latents [B, N, in_channels]: the target image's tokens first,
+     *                                then each reference image's, in {@code imgShapes} order
+     * @param encoderHiddenStates     text embeddings [B, L, joint_attention_dim]
+     * @param encoderHiddenStatesMask [B, L] (1/true = token, 0/false = padding) or null (no padding)
+     * @param timestep                [B], already divided by 1000 (sigma)
+     * @param imgShapes               per sample, the (frames, h/2, w/2) grids of its images, target first; their
+     *                                token counts must add up to N
+     * @param intermediates           if not null, receives copies of img_in, txt_norm, txt_in, temb,
+     *                                block{i}.out0 (text), block{i}.out1 (image), rope_*, norm_out
+     * @return [B, N, patch² × out_channels] in the model dtype, in the input's manager
+     */
+    public NDArray forward(NDArray hiddenStates, NDArray encoderHiddenStates, NDArray encoderHiddenStatesMask,
+            NDArray timestep, List<List<ImageShape>> imgShapes, Map<String, NDArray> intermediates) {
+        long[] dims = validate(hiddenStates, encoderHiddenStates, encoderHiddenStatesMask, timestep, imgShapes);
+        long b = dims[0];
+        long n = dims[1];
+        int l = (int) dims[2];
+        List<ImageShape> first = imgShapes.get(0);
+        long split = config.zeroCondT() ? first.get(0).tokens() : -1;
+        return Scopes.one(() -> {
+            NDManager m = hiddenStates.getManager();
+            NDArray img = imgIn.forward(hiddenStates.toType(dtype, false));
+            keep(intermediates, "img_in", img);
+            NDArray t = timestep;
+            if (config.zeroCondT()) {
+                t = NDArrays.concat(new NDList(timestep, timestep.zerosLike()), 0);
+            }
+            NDArray txt = txtNorm.forward(encoderHiddenStates.toType(dtype, false));
+            keep(intermediates, "txt_norm", txt);
+            txt = txtIn.forward(txt);
+            keep(intermediates, "txt_in", txt);
+            NDArray temb = timeTextEmbed.forward(t, dtype, kernels);
+            keep(intermediates, "temb", temb);
+            QwenEmbedRope.Freqs rope = posEmbed.forward(first, l, m);
+            keep(intermediates, "rope_img_cos", rope.imgCos());
+            keep(intermediates, "rope_img_sin", rope.imgSin());
+            keep(intermediates, "rope_txt_cos", rope.txtCos());
+            keep(intermediates, "rope_txt_sin", rope.txtSin());
+
+            NDArray jointMask = jointMask(encoderHiddenStatesMask, b, n);
+            NDArray siluImg = kernels.silu(temb);
+            NDArray tembTxt = config.zeroCondT() ? temb.get(new NDIndex(":{}", b)) : temb;
+            NDArray siluTxt = config.zeroCondT() ? kernels.silu(tembTxt) : siluImg;
+            var ctx = new QwenImageTransformerBlock.Context(siluImg, siluTxt, split, jointMask, rope, kernels,
+                    attention);
+            for (int i = 0; i < blocks.size(); i++) {
+                NDArray[] out = blocks.get(i).forward(img, txt, ctx); // its own scope; result in this one
+                NDScope.unregister(img, txt);
+                img.close();
+                txt.close();
+                txt = out[0];
+                img = out[1];
+                keep(intermediates, "block" + i + ".out0", txt);
+                keep(intermediates, "block" + i + ".out1", img);
+            }
+            NDArray emb = normOutLinear.forward(siluTxt.toType(dtype, false)); // AdaLayerNormContinuous, conditioned on t
+            long d = config.innerDim();
+            NDArray scale = emb.get(new NDIndex(":, :{}", d));
+            NDArray shift = emb.get(new NDIndex(":, {}:", d));
+            NDArray normed = kernels.normModulate(img, shift, scale, EPS);
+            keep(intermediates, "norm_out", normed);
+            return projOut.forward(normed);
+        });
+    }
+
+    private static void keep(Map<String, NDArray> sink, String name, NDArray a) {
+        if (sink != null) {
+            NDArray c = a.toType(DataType.FLOAT32, true);
+            NDScope.unregister(c);
+            sink.put(name, c);
+        }
+    }
+
+    /** Text mask + all-true image mask, or null when there is no padding (then attention needs no mask). */
+    private static NDArray jointMask(NDArray textMask, long b, long n) {
+        if (textMask == null) {
+            return null;
+        }
+        NDArray tm = textMask.toType(DataType.BOOLEAN, false);
+        if (tm.all().getBoolean()) {
+            return null;
+        }
+        NDArray imgMask = tm.getManager().ones(new Shape(b, n), DataType.BOOLEAN);
+        return NDArrays.concat(new NDList(tm, imgMask), 1);
+    }
+
+    /** Checks every shape before any compute; returns {B, N, L}. */
+    private long[] validate(NDArray hidden, NDArray enc, NDArray mask, NDArray timestep, List<List<ImageShape>> shapes) {
+        Shape hs = hidden.getShape();
+        Shape es = enc.getShape();
+        if (hs.dimension() != 3 || hs.get(2) != config.inChannels()) {
+            throw new IllegalArgumentException("hidden_states must be [batch, tokens, " + config.inChannels()
+                    + "] (packed latents), found " + hs);
+        }
+        long b = hs.get(0);
+        long n = hs.get(1);
+        if (es.dimension() != 3 || es.get(0) != b || es.get(2) != config.jointAttentionDim()) {
+            throw new IllegalArgumentException("encoder_hidden_states must be [" + b + ", text_tokens, "
+                    + config.jointAttentionDim() + "], found " + es);
+        }
+        long l = es.get(1);
+        if (mask != null && !mask.getShape().equals(new Shape(b, l))) {
+            throw new IllegalArgumentException("encoder_hidden_states_mask must be [" + b + ", " + l + "] like the text "
+                    + "embeddings, found " + mask.getShape());
+        }
+        if (!timestep.getShape().equals(new Shape(b))) {
+            throw new IllegalArgumentException("timestep must be [" + b + "] (one value per sample, sigma = t/1000), "
+                    + "found " + timestep.getShape());
+        }
+        if (shapes == null || shapes.size() != b) {
+            throw new IllegalArgumentException("img_shapes must list the images of each of the " + b + " samples, found "
+                    + (shapes == null ? "none" : shapes.size() + " entries"));
+        }
+        for (int i = 0; i < shapes.size(); i++) {
+            List<ImageShape> s = shapes.get(i);
+            long tokens = s.stream().mapToLong(ImageShape::tokens).sum();
+            if (s.isEmpty() || tokens != n) {
+                throw new IllegalArgumentException("img_shapes of sample " + i + " " + s + " give " + tokens
+                        + " image tokens but hidden_states has " + n + " (tokens = frames × h/2 × w/2 per image, "
+                        + "target image first)");
+            }
+            if (config.zeroCondT() && s.get(0).tokens() != shapes.get(0).get(0).tokens()) {
+                throw new IllegalArgumentException("zero_cond_t: the target image of sample " + i + " " + s.get(0)
+                        + " has another token count than sample 0's " + shapes.get(0).get(0));
+            }
+            if (!s.equals(shapes.get(0))) {
+                LOG.log(System.Logger.Level.WARNING, "img_shapes differ between samples " + shapes.get(0) + " vs " + s
+                        + ": RoPE uses sample 0's, as diffusers does");
+            }
+        }
+        return new long[] {b, n, l};
+    }
+
+    public QwenImageConfig config() {
+        return config;
+    }
+
+    public DataType dtype() {
+        return dtype;
+    }
+
+    /** {@code fused} when torch SDPA + fused kernels are in use, else {@code eager}. */
+    public String implementation() {
+        return attention.name();
+    }
+
+    /** The elementwise kernels in use (benchmarks may tune a {@link FusedKernels}). */
+    public Kernels kernels() {
+        return kernels;
+    }
+
+    public Optional<TorchOps> ops() {
+        return Optional.ofNullable(ops);
+    }
+
+    /** Matmul FLOPs of one forward (linears + attention), for throughput figures. */
+    public static double flops(QwenImageConfig c, long imageTokens, long textTokens) {
+        double d = c.innerDim();
+        double s = imageTokens + textTokens;
+        double perBlock = 24 * s * d * d + 4 * s * s * d;
+        double io = 2.0 * imageTokens * c.inChannels() * d + 2.0 * textTokens * c.jointAttentionDim() * d
+                + 2.0 * imageTokens * d * c.projOutChannels();
+        return c.numLayers() * perBlock + io;
+    }
+
+    @Override
+    public void close() {
+        if (ops != null) {
+            ops.close();
+        }
+        cpu.close();
+    }
+
+    @Override
+    public String toString() {
+        return "QwenImageTransformer" + Arrays.asList(config.numLayers() + " layers", config.innerDim() + " dim",
+                dtype, attention.name());
+    }
+}

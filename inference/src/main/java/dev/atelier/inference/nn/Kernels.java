@@ -1,0 +1,40 @@
+package dev.atelier.inference.nn;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * The elementwise and normalisation chains of a DiT block, behind one interface so they can run as DJL ops
+ * ({@link EagerKernels}) or as fused torch kernels from the ops file ({@link FusedKernels}). Every method follows
+ * the diffusers formula named in its comment; results keep the input's dtype.
+ */
+public interface Kernels {
+    /** diffusers RMSNorm: {@code (x * rsqrt(mean(x², -1) + eps)).to(w.dtype) * w}, variance in float32. */
+    NDArray rmsNorm(NDArray x, NDArray weight, float eps);
+
+    /** {@code layer_norm(x) * (1 + scale[:, None]) + shift[:, None]}; x {@code [B, L, D]}, shift/scale {@code [B, D]}. */
+    NDArray normModulate(NDArray x, NDArray shift, NDArray scale, float eps);
+
+    /** As {@link #normModulate} with tokens {@code [0, split)} modulated by set 0 and the rest by set 1. */
+    NDArray normModulateSplit(NDArray x, NDArray shift0, NDArray scale0, NDArray shift1, NDArray scale1, long split,
+            float eps);
+
+    /** {@code x + gate[:, None] * y}. */
+    NDArray gatedAdd(NDArray x, NDArray gate, NDArray y);
+
+    /** As {@link #gatedAdd} with tokens {@code [0, split)} gated by gate0 and the rest by gate1. */
+    NDArray gatedAddSplit(NDArray x, NDArray gate0, NDArray gate1, NDArray y, long split);
+
+    /**
+     * RMS norm over the head dim, then rotary embedding on interleaved pairs {@code (2i, 2i+1)} computed in float32
+     * (the complex product of diffusers' {@code apply_rotary_emb_qwen}). x {@code [B, S, H, D]}, cos/sin float32
+     * {@code [S, D/2]}.
+     */
+    NDArray qkNormRope(NDArray x, NDArray weight, float eps, NDArray cos, NDArray sin);
+
+    /** GELU, tanh approximation. */
+    NDArray geluTanh(NDArray x);
+
+    NDArray silu(NDArray x);
+
+    String name();
+}

@@ -1,0 +1,354 @@
+"""Builds Atelier's TorchScript 'ops' file: fused torch kernels the Java engine reaches through DJL
+(JniUtils.loadModule + IValueUtils.runMethod). Run with torch (the device's /opt/torch/.venv):
+
+    python3 packaging/ops/make_ops.py inference/src/main/resources/ops/atelier-ops-v1.pt
+
+Every method has one or more candidate bodies; each candidate is scripted on its own, checked against the plain
+eager formula (the diffusers formula) on CPU and, when present, CUDA, in float32 and bfloat16, and the first one
+that scripts and matches is kept. The saved file must load in libtorch 2.7.1 (DJL's CPU natives) and 2.11 (device).
+
+Methods (shapes as the Java side passes them; no Optional arguments: DJL has no IValue for None):
+  version() -> int                                     file version (bump with the file name)
+  sdpa(q, k, v) [B,H,S,D]                              F.scaled_dot_product_attention
+  sdpa_masked(q, k, v, mask) mask bool [B,1,1,Sk]      same with attn_mask (False = masked out)
+  rms_norm(x, w, eps)                                  diffusers RMSNorm (variance in float32)
+  silu(x), gelu_tanh(x)
+  norm_modulate(x, shift, scale, eps)                  layer_norm(x) * (1 + scale[:,None]) + shift[:,None]
+  norm_modulate_split(x, shift0, scale0, shift1, scale1, split, eps)
+                                                       tokens [0, split) use (shift0, scale0), the rest (shift1, scale1)
+  gated_add(x, gate, y)                                x + gate[:,None] * y
+  gated_add_split(x, gate0, gate1, y, split)
+  qk_norm_rope(x, w, eps, cos, sin) x [B,S,H,D], cos/sin [S,D/2] float32
+                                                       RMS norm over D, then RoPE on interleaved pairs in float32
+                                                       (the complex product of diffusers' apply_rotary_emb_qwen)
+  qk_norm_rope_fast, qk_norm_rope_ew                   variants of qk_norm_rope (same contract; see the classes)
+"""
+import sys
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+Tensor = torch.Tensor
+VERSION = 1
+
+
+# ---------------------------------------------------------------- eager references (the diffusers formulas)
+def ref_rms_norm(x, w, eps):
+    var = x.to(torch.float32).pow(2).mean(-1, keepdim=True)
+    return (x * torch.rsqrt(var + eps)).to(w.dtype) * w
+
+
+def ref_norm_modulate(x, shift, scale, eps):
+    return F.layer_norm(x, [x.size(-1)], eps=eps) * (1 + scale[:, None]) + shift[:, None]
+
+
+def ref_rope(x, cos, sin):
+    xc = torch.view_as_complex(x.float().reshape(*x.shape[:-1], -1, 2))
+    f = torch.complex(cos, sin).unsqueeze(1)
+    return torch.view_as_real(xc * f).flatten(3).type_as(x)
+
+
+# ---------------------------------------------------------------- candidates
+class Base(nn.Module):
+    @torch.jit.export
+    def version(self) -> int:
+        return 1
+
+    @torch.jit.export
+    def sdpa(self, q: Tensor, k: Tensor, v: Tensor) -> Tensor:
+        return F.scaled_dot_product_attention(q, k, v)
+
+    @torch.jit.export
+    def sdpa_masked(self, q: Tensor, k: Tensor, v: Tensor, mask: Tensor) -> Tensor:
+        return F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+
+    @torch.jit.export
+    def silu(self, x: Tensor) -> Tensor:
+        return F.silu(x)
+
+    @torch.jit.export
+    def gelu_tanh(self, x: Tensor) -> Tensor:
+        return F.gelu(x, approximate="tanh")
+
+    @torch.jit.export
+    def gated_add(self, x: Tensor, gate: Tensor, y: Tensor) -> Tensor:
+        return torch.addcmul(x, gate.unsqueeze(1), y)
+
+    @torch.jit.export
+    def norm_modulate(self, x: Tensor, shift: Tensor, scale: Tensor, eps: float) -> Tensor:
+        n = F.layer_norm(x, [x.size(-1)], eps=eps)
+        return torch.addcmul(shift.unsqueeze(1), n, 1 + scale.unsqueeze(1))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x
+
+
+class RmsManual(nn.Module):
+    @torch.jit.export
+    def rms_norm(self, x: Tensor, w: Tensor, eps: float) -> Tensor:
+        var = x.to(torch.float32).pow(2).mean(-1, keepdim=True)
+        h = x * torch.rsqrt(var + eps)
+        return h.to(w.dtype) * w
+
+
+class SplitOut(nn.Module):
+    @torch.jit.export
+    def norm_modulate_split(self, x: Tensor, shift0: Tensor, scale0: Tensor, shift1: Tensor, scale1: Tensor,
+                            split: int, eps: float) -> Tensor:
+        n = F.layer_norm(x, [x.size(-1)], eps=eps)
+        out = torch.empty_like(n)
+        torch.addcmul(shift0.unsqueeze(1), n[:, :split], 1 + scale0.unsqueeze(1), out=out[:, :split])
+        torch.addcmul(shift1.unsqueeze(1), n[:, split:], 1 + scale1.unsqueeze(1), out=out[:, split:])
+        return out
+
+    @torch.jit.export
+    def gated_add_split(self, x: Tensor, gate0: Tensor, gate1: Tensor, y: Tensor, split: int) -> Tensor:
+        out = torch.empty_like(x)
+        torch.addcmul(x[:, :split], gate0.unsqueeze(1), y[:, :split], out=out[:, :split])
+        torch.addcmul(x[:, split:], gate1.unsqueeze(1), y[:, split:], out=out[:, split:])
+        return out
+
+
+class SplitCat(nn.Module):
+    @torch.jit.export
+    def norm_modulate_split(self, x: Tensor, shift0: Tensor, scale0: Tensor, shift1: Tensor, scale1: Tensor,
+                            split: int, eps: float) -> Tensor:
+        n = F.layer_norm(x, [x.size(-1)], eps=eps)
+        a = torch.addcmul(shift0.unsqueeze(1), n[:, :split], 1 + scale0.unsqueeze(1))
+        b = torch.addcmul(shift1.unsqueeze(1), n[:, split:], 1 + scale1.unsqueeze(1))
+        return torch.cat([a, b], dim=1)
+
+    @torch.jit.export
+    def gated_add_split(self, x: Tensor, gate0: Tensor, gate1: Tensor, y: Tensor, split: int) -> Tensor:
+        a = torch.addcmul(x[:, :split], gate0.unsqueeze(1), y[:, :split])
+        b = torch.addcmul(x[:, split:], gate1.unsqueeze(1), y[:, split:])
+        return torch.cat([a, b], dim=1)
+
+
+class RopeComplex(nn.Module):
+    @torch.jit.export
+    def qk_norm_rope(self, x: Tensor, w: Tensor, eps: float, cos: Tensor, sin: Tensor) -> Tensor:
+        var = x.to(torch.float32).pow(2).mean(-1, keepdim=True)
+        h = (x * torch.rsqrt(var + eps)).to(w.dtype) * w
+        s = h.size()
+        hc = torch.view_as_complex(h.float().reshape(s[0], s[1], s[2], s[3] // 2, 2))
+        f = torch.complex(cos, sin).unsqueeze(1)
+        return torch.view_as_real(hc * f).flatten(3).to(x.dtype)
+
+
+class RopeReal(nn.Module):
+    @torch.jit.export
+    def qk_norm_rope(self, x: Tensor, w: Tensor, eps: float, cos: Tensor, sin: Tensor) -> Tensor:
+        var = x.to(torch.float32).pow(2).mean(-1, keepdim=True)
+        h = ((x * torch.rsqrt(var + eps)).to(w.dtype) * w).float()
+        s = h.size()
+        p = h.reshape(s[0], s[1], s[2], s[3] // 2, 2)
+        re = p[..., 0]
+        im = p[..., 1]
+        c = cos.unsqueeze(1)
+        sn = sin.unsqueeze(1)
+        out = torch.stack([re * c - im * sn, re * sn + im * c], dim=-1)
+        return out.flatten(3).to(x.dtype)
+
+
+class RopeFast(nn.Module):
+    """qk_norm_rope variant: F.rms_norm (one fused kernel on CUDA; the weight is applied before the single rounding)
+    and the rotation as two addcmul writing bf16 halves straight into the output (no complex, fewer fp32 copies)."""
+
+    @torch.jit.export
+    def qk_norm_rope_fast(self, x: Tensor, w: Tensor, eps: float, cos: Tensor, sin: Tensor) -> Tensor:
+        h = F.rms_norm(x, [x.size(-1)], w, eps)
+        s = h.size()
+        hp = h.reshape(s[0], s[1], s[2], s[3] // 2, 2)
+        xe = hp[:, :, :, :, 0]
+        xo = hp[:, :, :, :, 1]
+        c = cos.unsqueeze(1)
+        sn = sin.unsqueeze(1)
+        out = torch.empty_like(h)
+        op = out.view(s[0], s[1], s[2], s[3] // 2, 2)
+        torch.addcmul(xe * c, xo, -sn, out=op[:, :, :, :, 0])
+        torch.addcmul(xe * sn, xo, c, out=op[:, :, :, :, 1])
+        return out
+
+
+class RopeEw(nn.Module):
+    """qk_norm_rope variant written as plain elementwise chains (fusable by TorchScript's tensor-expression fuser
+    when the graph executor optimises, -Datelier.ops.optimize=true)."""
+
+    @torch.jit.export
+    def qk_norm_rope_ew(self, x: Tensor, w: Tensor, eps: float, cos: Tensor, sin: Tensor) -> Tensor:
+        h = F.rms_norm(x, [x.size(-1)], w, eps)
+        s = h.size()
+        hp = h.reshape(s[0], s[1], s[2], s[3] // 2, 2)
+        xe = hp[:, :, :, :, 0].float()
+        xo = hp[:, :, :, :, 1].float()
+        c = cos.unsqueeze(1)
+        sn = sin.unsqueeze(1)
+        oe = (xe * c - xo * sn).to(x.dtype)
+        oo = (xe * sn + xo * c).to(x.dtype)
+        return torch.stack([oe, oo], dim=-1).flatten(3)
+
+
+GROUPS = [("rms_norm", [RmsManual]), ("split", [SplitOut, SplitCat]), ("rope", [RopeComplex, RopeReal])]
+# extra variants of one method, each kept if it scripts and matches (the Java bench can time them: --rope a,b)
+EXTRAS = [("qk_norm_rope_fast", RopeFast), ("qk_norm_rope_ew", RopeEw)]
+
+
+# ---------------------------------------------------------------- checks
+def inputs(dev, dt, B=2, S=40, H=3, D=16, split=17, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    r = lambda *s: torch.randn(*s, generator=g).to(dev)
+    x = r(B, S, H * D).to(dt)
+    ang = torch.rand(S, D // 2, generator=g).to(dev) * 6.0
+    return dict(x=x, x4=x.reshape(B, S, H, D), w=(1 + 0.1 * r(D)).to(dt), wd=(1 + 0.1 * r(H * D)).to(dt),
+                shift=r(B, H * D).to(dt), scale=r(B, H * D).to(dt), shift1=r(B, H * D).to(dt),
+                scale1=r(B, H * D).to(dt), gate=r(B, H * D).to(dt), gate1=r(B, H * D).to(dt), y=r(B, S, H * D).to(dt),
+                cos=torch.cos(ang), sin=torch.sin(ang), split=split,
+                q=r(B, H, S, D).to(dt), k=r(B, H, S, D).to(dt), v=r(B, H, S, D).to(dt),
+                mask=(torch.rand(B, 1, 1, S, generator=g) > 0.3).to(dev))
+
+
+def check(m, group, dev, dt):
+    a = inputs(dev, dt)
+    tol = 1e-5 if dt == torch.float32 else 3e-2
+    res = []
+
+    def cmp(name, got, exp):
+        d = (got.float() - exp.float()).abs().max().item()
+        res.append((name, d, d <= tol * max(1.0, exp.float().abs().max().item())))
+
+    if group == "rms_norm":
+        cmp("rms_norm", m.rms_norm(a["x"], a["wd"], 1e-6), ref_rms_norm(a["x"], a["wd"], 1e-6))
+    elif group == "split":
+        sp = a["split"]
+        e = torch.cat([ref_norm_modulate(a["x"][:, :sp], a["shift"], a["scale"], 1e-6),
+                       ref_norm_modulate(a["x"][:, sp:], a["shift1"], a["scale1"], 1e-6)], 1)
+        cmp("norm_modulate_split", m.norm_modulate_split(a["x"], a["shift"], a["scale"], a["shift1"], a["scale1"],
+                                                         sp, 1e-6), e)
+        e = torch.cat([a["x"][:, :sp] + a["gate"][:, None] * a["y"][:, :sp],
+                       a["x"][:, sp:] + a["gate1"][:, None] * a["y"][:, sp:]], 1)
+        cmp("gated_add_split", m.gated_add_split(a["x"], a["gate"], a["gate1"], a["y"], sp), e)
+    elif group == "rope":
+        e = ref_rope(ref_rms_norm(a["x4"], a["w"], 1e-6), a["cos"], a["sin"])
+        cmp("qk_norm_rope", m.qk_norm_rope(a["x4"], a["w"], 1e-6, a["cos"], a["sin"]), e)
+    elif group.startswith("qk_norm_rope_"):
+        e = ref_rope(ref_rms_norm(a["x4"], a["w"], 1e-6), a["cos"], a["sin"])
+        cmp(group, getattr(m, group)(a["x4"], a["w"], 1e-6, a["cos"], a["sin"]), e)
+    else:
+        cmp("sdpa", m.sdpa(a["q"], a["k"], a["v"]), F.scaled_dot_product_attention(a["q"], a["k"], a["v"]))
+        cmp("sdpa_masked", m.sdpa_masked(a["q"], a["k"], a["v"], a["mask"]),
+            F.scaled_dot_product_attention(a["q"], a["k"], a["v"], attn_mask=a["mask"]))
+        cmp("norm_modulate", m.norm_modulate(a["x"], a["shift"], a["scale"], 1e-6),
+            ref_norm_modulate(a["x"], a["shift"], a["scale"], 1e-6))
+        cmp("gated_add", m.gated_add(a["x"], a["gate"], a["y"]), a["x"] + a["gate"][:, None] * a["y"])
+        cmp("gelu_tanh", m.gelu_tanh(a["x"]), F.gelu(a["x"], approximate="tanh"))
+        cmp("silu", m.silu(a["x"]), F.silu(a["x"]))
+    return res
+
+
+def devices():
+    return ["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"]
+
+
+def works(m, group):
+    for dev in devices():
+        for dt in (torch.float32, torch.bfloat16):
+            for name, d, ok in check(m.to(dev), group, dev, dt):
+                print(f"  {group:8s} {name:20s} {dev:4s} {str(dt):15s} max|diff|={d:.3e} {'OK' if ok else 'FAIL'}")
+                if not ok:
+                    return False
+    return True
+
+
+def build():
+    chosen = []
+    if not works(torch.jit.script(Base()), "base"):
+        raise SystemExit("base methods do not match eager")
+    for group, cands in GROUPS:
+        for c in cands:
+            try:
+                m = torch.jit.script(type("T" + c.__name__, (Base, c), {})())
+            except Exception as ex:
+                msg = [ln for ln in str(ex).strip().splitlines() if ln.strip()]
+                print(f"script {c.__name__}: FAIL: {' | '.join(msg[:4])}")
+                continue
+            if works(m, group):
+                print(f"{group}: using {c.__name__}")
+                chosen.append(c)
+                break
+        else:
+            raise SystemExit(f"no candidate for {group} works")
+    for name, c in EXTRAS:
+        try:
+            m = torch.jit.script(type("T" + c.__name__, (Base, *chosen, c), {})())
+        except Exception as ex:
+            msg = [ln for ln in str(ex).strip().splitlines() if ln.strip()]
+            print(f"script {c.__name__}: FAIL (variant dropped): {' | '.join(msg[:4])}")
+            continue
+        if works(m, name):
+            print(f"variant {name}: kept")
+            chosen.append(c)
+        else:
+            print(f"variant {name}: dropped (does not match)")
+    return torch.jit.script(type("AtelierOps", (Base, *chosen), {})())
+
+
+def bench(m):
+    """Times the fused chains against the diffusers eager formulas at Qwen-Image 1024^2 edit size (bf16, CUDA)."""
+    if not torch.cuda.is_available():
+        return
+    dev, dt = "cuda", torch.bfloat16
+    B, S, H, D, split = 1, 8192, 24, 128, 4096
+    x = torch.randn(B, S, H * D, device=dev, dtype=dt)
+    y = torch.randn_like(x)
+    mods = [torch.randn(B, H * D, device=dev, dtype=dt) for _ in range(6)]
+    w = torch.ones(D, device=dev, dtype=dt)
+    cos, sin = torch.randn(S, D // 2, device=dev), torch.randn(S, D // 2, device=dev)
+    idx = torch.tensor([[0] * split + [1] * (S - split)], device=dev, dtype=torch.int)
+
+    def timeit(name, f, n=50):
+        for _ in range(5):
+            f()
+        torch.cuda.synchronize()
+        t = time.perf_counter()
+        for _ in range(n):
+            f()
+        torch.cuda.synchronize()
+        print(f"BENCHOP {name:40s} {(time.perf_counter() - t) / n * 1e3:.3f} ms")
+
+    def diff_mod():
+        shift = torch.where(idx.unsqueeze(-1) == 0, mods[0].unsqueeze(1), mods[3].unsqueeze(1))
+        scale = torch.where(idx.unsqueeze(-1) == 0, mods[1].unsqueeze(1), mods[4].unsqueeze(1))
+        gate = torch.where(idx.unsqueeze(-1) == 0, mods[2].unsqueeze(1), mods[5].unsqueeze(1))
+        return F.layer_norm(x, [H * D], eps=1e-6) * (1 + scale) + shift, gate
+
+    timeit("diffusers norm+modulate (zero_cond_t where)", diff_mod)
+    timeit("ops norm_modulate_split", lambda: m.norm_modulate_split(x, mods[0], mods[1], mods[3], mods[4], split, 1e-6))
+    timeit("ops norm_modulate", lambda: m.norm_modulate(x, mods[0], mods[1], 1e-6))
+    g3 = torch.randn(B, S, H * D, device=dev, dtype=dt)
+    timeit("diffusers x + gate*y", lambda: x + g3 * y)
+    timeit("ops gated_add_split", lambda: m.gated_add_split(x, mods[2], mods[5], y, split))
+    x4 = x.reshape(B, S, H, D)
+    timeit("diffusers rms_norm+rope (complex)", lambda: ref_rope(ref_rms_norm(x4, w, 1e-6), cos, sin))
+    timeit("ops qk_norm_rope", lambda: m.qk_norm_rope(x4, w, 1e-6, cos, sin))
+    for name, _ in EXTRAS:
+        if hasattr(m, name):
+            timeit("ops " + name, lambda: getattr(m, name)(x4, w, 1e-6, cos, sin))
+    timeit("F.rms_norm alone", lambda: F.rms_norm(x4, [D], w, 1e-6))
+    timeit("ops gelu_tanh [S,4D]", lambda: m.gelu_tanh(torch.empty(B, S, 4 * H * D, device=dev, dtype=dt)))
+
+
+if __name__ == "__main__":
+    out = sys.argv[1] if len(sys.argv) > 1 else "atelier-ops-v1.pt"
+    print("torch", torch.__version__, "cuda", torch.cuda.is_available())
+    m = build()
+    m.save(out)
+    print("saved", out)
+    mm = torch.jit.load(out, map_location="cpu")
+    assert mm.version() == VERSION
+    for name in ["qk_norm_rope", "norm_modulate_split", "gated_add_split", "rms_norm"]:
+        print(getattr(mm, name).code)
+    if "--bench" in sys.argv:
+        bench(torch.jit.load(out, map_location="cuda"))

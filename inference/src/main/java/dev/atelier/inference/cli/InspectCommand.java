@@ -1,5 +1,6 @@
 package dev.atelier.inference.cli;
 
+import dev.atelier.inference.io.ModelDetector;
 import dev.atelier.inference.io.TensorInfo;
 import dev.atelier.inference.io.WeightStore;
 import dev.atelier.inference.io.WeightStores;
@@ -18,9 +19,10 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code atelier inspect}: what a weight file or model folder holds, without loading it. */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
-        description = "List every tensor (name, dtype, shape, bytes) of a weight file or model folder.")
+        description = "Show the detected component, architecture and format of a weight file (.safetensors, .gguf) or "
+                + "model folder, and list every tensor (name, dtype, shape, bytes) as stored.")
 final class InspectCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "FILE_OR_FOLDER", description = "a .safetensors file, a shard index, a component folder "
+    @Parameters(paramLabel = "FILE_OR_FOLDER", description = "a .safetensors or .gguf file, a shard index, a component folder "
             + "or a diffusers pipeline folder (one table per component)")
     Path path;
 
@@ -63,7 +65,12 @@ final class InspectCommand implements Callable<Integer> {
     }
 
     private static long table(Path p, PrintWriter out) {
-        try (WeightStore store = WeightStores.open(p)) {
+        ModelDetector.Detection d = ModelDetector.detect(p);
+        out.println("detected: " + d.summary());
+        for (String n : d.notes()) {
+            out.println("  " + n);
+        }
+        try (WeightStore store = WeightStores.openRaw(p)) {
             int w = store.tensors().keySet().stream().mapToInt(String::length).max().orElse(4);
             w = Math.max(w, 4);
             out.printf(Locale.ROOT, "%-" + w + "s  %-8s  %-22s  %12s%n", "name", "dtype", "shape", "bytes");

@@ -7,6 +7,9 @@ import dev.atelier.inference.io.TensorInfo;
 import dev.atelier.inference.io.WeightFormatException;
 import dev.atelier.inference.io.WeightStore;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.function.UnaryOperator;
 
 /**
@@ -23,22 +26,29 @@ public final class Weights {
     private final DataType dtype;
     private final String prefix;
     private final UnaryOperator<String> keyMap;
+    private final Map<String, Linear> modules;
 
     public Weights(WeightStore store, NDManager manager, DataType dtype) {
         this(store, manager, dtype, "", UnaryOperator.identity());
     }
 
     public Weights(WeightStore store, NDManager manager, DataType dtype, String prefix, UnaryOperator<String> keyMap) {
+        this(store, manager, dtype, prefix, keyMap, Collections.synchronizedMap(new LinkedHashMap<>()));
+    }
+
+    private Weights(WeightStore store, NDManager manager, DataType dtype, String prefix, UnaryOperator<String> keyMap,
+                    Map<String, Linear> modules) {
         this.store = store;
         this.manager = manager;
         this.dtype = dtype;
         this.prefix = prefix;
         this.keyMap = keyMap;
+        this.modules = modules;
     }
 
     /** A child scope: {@code prefix + name + "."}. */
     public Weights pp(String name) {
-        return new Weights(store, manager, dtype, prefix + name + ".", keyMap);
+        return new Weights(store, manager, dtype, prefix + name + ".", keyMap, modules);
     }
 
     public Weights pp(int index) {
@@ -47,11 +57,11 @@ public final class Weights {
 
     /** The same scope on another manager or dtype. */
     public Weights with(NDManager otherManager, DataType otherDtype) {
-        return new Weights(store, otherManager, otherDtype, prefix, keyMap);
+        return new Weights(store, otherManager, otherDtype, prefix, keyMap, modules);
     }
 
     public Weights withKeyMap(UnaryOperator<String> map) {
-        return new Weights(store, manager, dtype, prefix, map);
+        return new Weights(store, manager, dtype, prefix, map, modules);
     }
 
     public String prefix() {
@@ -68,6 +78,21 @@ public final class Weights {
 
     public WeightStore store() {
         return store;
+    }
+
+    /**
+     * Every {@link Linear} bound through this scope tree (shared by all child scopes), by canonical module name
+     * ({@code transformer_blocks.0.attn.to_q}). LoRA adapters find their target layers here, so a loaded model can
+     * take, switch or drop a LoRA without reloading anything.
+     */
+    public Map<String, Linear> modules() {
+        return Collections.unmodifiableMap(modules);
+    }
+
+    /** Records a module under this scope's name (the prefix without its trailing dot). */
+    public void register(Linear module) {
+        String name = prefix.endsWith(".") ? prefix.substring(0, prefix.length() - 1) : prefix;
+        modules.put(name, module);
     }
 
     /** The store key for a name in this scope. */

@@ -26,6 +26,10 @@ public final class Parity {
             }
         }
         all.addAll(dev.atelier.inference.pipeline.PipelineParityChecks.all());
+        all.add(new dev.atelier.inference.io.GgufDequantCheck());
+        for (var group : dev.atelier.inference.model.qwenimage.QwenImageFormatsParity.Group.values()) {
+            all.add(new dev.atelier.inference.model.qwenimage.QwenImageFormatsParity(group));
+        }
         return all;
     }
 

@@ -47,6 +47,18 @@ class CliTest {
                 FixtureSupport.dir().resolve("comfy/qwen_image_edit_2511_tiny_fp8_scaled.safetensors").toString());
         assertEquals(0, rc[0]);
         assertTrue(out.contains("F8_E4M3"), out);
+        assertTrue(out.contains("detected: transformer qwen-image-edit-2511, format fp8_scaled"), out);
+        assertTrue(out.contains("scale_weight"), out);
+    }
+
+    @Test
+    void inspectHandlesGguf() {
+        int[] rc = new int[1];
+        String out = capture(rc, "inspect",
+                FixtureSupport.dir().resolve("gguf/qwen_image_edit_2511_tiny-mixed.gguf").toString());
+        assertEquals(0, rc[0], out);
+        assertTrue(out.contains("detected: transformer qwen-image-edit-2511, format gguf"), out);
+        assertTrue(out.contains("Q4_K") && out.contains("img_in.weight"), out);
     }
 
     @Test

@@ -1,0 +1,25 @@
+package dev.atelier.app.io;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SettingsStoreTest {
+    @TempDir Path home;
+
+    @Test
+    void roundTripAndDefaults() throws IOException {
+        SettingsStore s = new SettingsStore(home);
+        assertEquals(SettingsStore.Settings.defaults(), s.load());
+        s.save(s.load().withTheme("light").withLanguage("zh-CN"));
+        assertEquals(new SettingsStore.Settings("light", "zh-CN"), new SettingsStore(home).load());
+        Files.writeString(s.file(), "{ not json");
+        assertEquals(SettingsStore.Settings.defaults(), s.load(), "a damaged file falls back to the defaults");
+        Files.writeString(s.file(), "{\"theme\":\"dark\",\"vramBudgetGb\":12}");
+        assertEquals("dark", s.load().theme(), "fields from newer versions are ignored");
+    }
+}

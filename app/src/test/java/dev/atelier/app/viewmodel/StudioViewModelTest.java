@@ -1,0 +1,152 @@
+package dev.atelier.app.viewmodel;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.atelier.app.Messages;
+import dev.atelier.app.io.AtomicFiles;
+import dev.atelier.app.io.AtomicFilesTest;
+import dev.atelier.app.io.ImageLoader;
+import dev.atelier.app.io.ProjectStore;
+import dev.atelier.app.io.RecoveryStore;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The view-model without any window: files, autosave and recovery, messages. */
+class StudioViewModelTest {
+    @TempDir Path tmp;
+
+    @AfterEach
+    void reset() {
+        AtomicFiles.setStreamWrapperForTests(null);
+    }
+
+    private StudioViewModel newVm(Locale locale) {
+        return new StudioViewModel(new Messages(locale), TaskRunner.direct(), new ImageLoader(), new ProjectStore(),
+                new RecoveryStore(tmp.resolve("recovery"), new ProjectStore()));
+    }
+
+    private Path photo() throws IOException {
+        Path p = tmp.resolve("photo.png");
+        ImageIO.write(new BufferedImage(200, 100, BufferedImage.TYPE_INT_RGB), "png", p.toFile());
+        return p;
+    }
+
+    private static void paint(StudioViewModel vm) {
+        vm.maskTool().beginStroke(20, 20, 1);
+        vm.maskTool().strokeTo(150, 60, 1);
+        vm.maskTool().endStroke();
+    }
+
+    @Test
+    void autosaveIsRestoredAtTheNextStart() throws IOException {
+        StudioViewModel vm = newVm(Locale.ENGLISH);
+        vm.open(photo());
+        paint(vm);
+        vm.autosaveIfChanged();
+        byte[] mask = vm.document().mask().data().clone();
+        // The process dies here (no closeCleanly). A new start finds the autosave:
+        StudioViewModel next = newVm(Locale.ENGLISH);
+        assertTrue(next.restoreAutosave());
+        assertArrayEquals(mask, next.document().mask().data());
+        assertTrue(next.statusProperty().get().contains("autosave"), next.statusProperty().get());
+        assertTrue(next.isModified(), "restored work is unsaved until the user saves it");
+        next.closeCleanly(false);
+        assertFalse(newVm(Locale.ENGLISH).restoreAutosave(), "a clean close removes the autosave");
+    }
+
+    @Test
+    void nothingUnsavedMeansNoAutosave() throws IOException {
+        StudioViewModel vm = newVm(Locale.ENGLISH);
+        vm.open(photo());
+        vm.autosaveIfChanged();
+        Path auto = tmp.resolve("recovery").resolve(RecoveryStore.FILE_NAME);
+        assertFalse(Files.exists(auto), "an untouched image needs no autosave");
+        paint(vm);
+        vm.autosaveIfChanged();
+        assertTrue(Files.exists(auto));
+        vm.undo();
+        vm.autosaveIfChanged();
+        assertFalse(Files.exists(auto), "undone back to the opened state: the stale autosave is removed");
+    }
+
+    @Test
+    void saveMarksCleanAndUndoMarksModified() throws IOException {
+        StudioViewModel vm = newVm(Locale.ENGLISH);
+        vm.open(photo());
+        assertFalse(vm.save(), "an image without a project asks for a file name");
+        paint(vm);
+        assertTrue(vm.titleProperty().get().startsWith("•"));
+        vm.saveAs(tmp.resolve("work"));
+        assertTrue(Files.isRegularFile(tmp.resolve("work.atelier")));
+        assertFalse(vm.isModified());
+        assertEquals("work.atelier — Atelier", vm.titleProperty().get());
+        vm.undo();
+        assertTrue(vm.isModified());
+        StudioViewModel other = newVm(Locale.ENGLISH);
+        other.open(tmp.resolve("work.atelier"));
+        assertFalse(other.document().mask().isEmpty());
+        assertEquals(tmp.resolve("work.atelier"), other.document().projectFile());
+    }
+
+    @Test
+    void fullDiskDuringExportShowsTheMessageAndKeepsTheOldFile() throws IOException {
+        StudioViewModel vm = newVm(Locale.ENGLISH);
+        vm.open(photo());
+        Path out = tmp.resolve("final.png");
+        vm.export(out);
+        byte[] before = Files.readAllBytes(out);
+        paint(vm);
+        vm.maskTool().invert();
+        AtomicFiles.setStreamWrapperForTests(s -> new AtomicFilesTest.FullDisk(s, 50));
+        String[] shown = new String[1];
+        vm.errorProperty().addListener((o, a, m) -> { if (m != null) shown[0] = m; });
+        vm.export(out);
+        assertNotNull(shown[0]);
+        assertTrue(shown[0].contains("final.png") && shown[0].contains("unchanged"), shown[0]);
+        assertArrayEquals(before, Files.readAllBytes(out));
+        assertFalse(vm.busyProperty().get());
+    }
+
+    @Test
+    void maskExportAndImportRoundTrip() throws IOException {
+        StudioViewModel vm = newVm(Locale.ENGLISH);
+        vm.open(photo());
+        paint(vm);
+        byte[] painted = vm.document().mask().data().clone();
+        Path m = tmp.resolve("mask.png");
+        vm.exportMask(m);
+        vm.maskTool().clear();
+        vm.importMask(m);
+        assertArrayEquals(painted, vm.document().mask().data());
+        assertEquals("Load mask", vm.undoLabelProperty().get());
+        vm.undo();
+        assertTrue(vm.document().mask().isEmpty());
+        Path small = tmp.resolve("small.png");
+        ImageIO.write(new BufferedImage(10, 10, BufferedImage.TYPE_BYTE_GRAY), "png", small.toFile());
+        vm.importMask(small);
+        assertTrue(vm.statusProperty().get().contains("small.png") && vm.statusProperty().get().contains("200x100"),
+                vm.statusProperty().get());
+    }
+
+    @Test
+    void chineseMessages() throws IOException {
+        StudioViewModel vm = newVm(Locale.SIMPLIFIED_CHINESE);
+        vm.open(photo());
+        assertEquals("已打开 photo.png。", vm.statusProperty().get());
+        paint(vm);
+        assertEquals("绘制蒙版", vm.undoLabelProperty().get());
+        assertNull(vm.errorProperty().get());
+    }
+}

@@ -1,0 +1,28 @@
+package dev.atelier.inference.model.qwenimage;
+
+import dev.atelier.inference.parity.FixtureSupport;
+import dev.atelier.inference.parity.ParityResult;
+import org.junit.jupiter.api.Test;
+
+class QwenImageFormatsParityTest {
+    private static void run(QwenImageFormatsParity.Group g) throws Exception {
+        for (ParityResult r : FixtureSupport.assertParity(new QwenImageFormatsParity(g))) {
+            System.out.println(r.line());
+        }
+    }
+
+    @Test
+    void comfy() throws Exception {
+        run(QwenImageFormatsParity.Group.COMFY);
+    }
+
+    @Test
+    void gguf() throws Exception {
+        run(QwenImageFormatsParity.Group.GGUF);
+    }
+
+    @Test
+    void lora() throws Exception {
+        run(QwenImageFormatsParity.Group.LORA);
+    }
+}

@@ -71,11 +71,6 @@ public final class QwenImageRunners implements AutoCloseable {
     }
 
     private synchronized ModelBundle bundle(Path dir, ModelBundle.Kind kind, JobContext ctx, Request r) {
-        if (!r.settings().loras().isEmpty()) {
-            throw new dev.atelier.inference.api.EngineError(dev.atelier.inference.api.FailureKind.NOT_AVAILABLE,
-                    "LoRAs (" + r.settings().loras().size() + " requested) are not applied by this build of the pipelines yet",
-                    "Remove the LoRAs (or use a preset without them, e.g. draft) for now.");
-        }
         if (bundle == null || !bundle.dir().equals(dir)) {
             if (bundle != null) {
                 bundle.close();
@@ -89,6 +84,7 @@ public final class QwenImageRunners implements AutoCloseable {
                     kind == ModelBundle.Kind.EDIT ? "Choose a Qwen-Image-Edit model folder for editing."
                             : "Choose a Qwen-Image (text-to-image) model folder for generating.");
         }
+        bundle.setLoras(r.settings().loras());
         return bundle;
     }
 

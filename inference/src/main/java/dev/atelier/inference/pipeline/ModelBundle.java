@@ -7,8 +7,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.atelier.inference.api.EngineError;
 import dev.atelier.inference.api.FailureKind;
+import dev.atelier.inference.api.LoraSpec;
 import dev.atelier.inference.io.WeightStore;
 import dev.atelier.inference.io.WeightStores;
+import dev.atelier.inference.lora.LoraAdapter;
+import dev.atelier.inference.lora.LoraLoader;
 import dev.atelier.inference.model.qwenimage.QwenImageConfig;
 import dev.atelier.inference.model.qwenimage.QwenImageTransformer;
 import dev.atelier.inference.model.qwenvl.QwenVlModel;
@@ -43,9 +46,12 @@ public final class ModelBundle implements AutoCloseable {
     private final Device device;
     private final DataType dtype;
     private final NDManager manager;
-    private final List<String> loadedFiles = new ArrayList<>();
+    private final java.util.Set<String> loadedFiles = new java.util.LinkedHashSet<>();
     private SchedulerConfig scheduler;
     private QwenImageTransformer transformer;
+    private NDManager transformerManager;
+    private List<LoraSpec> loras = List.of();
+    private final List<String> loraFiles = new ArrayList<>();
     private QwenImageVae vae;
     private PromptEncoder promptEncoder;
 
@@ -110,7 +116,9 @@ public final class ModelBundle implements AutoCloseable {
 
     /** Weight files loaded so far (for the generation parameters). */
     public synchronized List<String> loadedFiles() {
-        return List.copyOf(loadedFiles);
+        List<String> all = new ArrayList<>(loadedFiles);
+        all.addAll(loraFiles);
+        return List.copyOf(all);
     }
 
     /** Whether {@code component} ("transformer", "vae", "text_encoder") is loaded already. */
@@ -152,14 +160,74 @@ public final class ModelBundle implements AutoCloseable {
             QwenImageConfig config = QwenImageConfig.read(cfg);
             NDManager m = manager.newSubManager();
             try (WeightStore store = WeightStores.open(folder)) {
-                transformer = QwenImageTransformer.load(config, new Weights(store, m, dtype), QwenImageTransformer.Impl.FUSED);
+                Weights w = new Weights(store, m, dtype);
+                transformer = QwenImageTransformer.load(config, w, QwenImageTransformer.Impl.FUSED);
+                transformerManager = m;
+                mergeLoras(store, w, m);
             } catch (RuntimeException e) {
+                if (transformer != null) {
+                    transformer.close();
+                    transformer = null;
+                }
                 m.close();
                 throw e;
             }
             record(folder);
         }
         return transformer;
+    }
+
+    /**
+     * The LoRAs merged into the transformer ({@code W + s * delta}, in the weights' dtype). A different list than
+     * the current one drops the loaded transformer, so the next {@link #transformer()} reloads it from disk and
+     * merges these (exact: no subtract-and-re-add drift between jobs). A file is looked up as given, then in the
+     * model folder, its {@code loras/} and {@code lora/} folders and the model folder's parent.
+     */
+    public synchronized void setLoras(List<LoraSpec> specs) {
+        List<LoraSpec> next = List.copyOf(specs);
+        if (next.equals(loras)) {
+            return;
+        }
+        for (LoraSpec l : next) {
+            resolveLora(l.file());
+        }
+        if (transformer != null) {
+            transformer.close();
+            transformer = null;
+            transformerManager.close();
+            transformerManager = null;
+        }
+        loras = next;
+    }
+
+    private void mergeLoras(WeightStore store, Weights w, NDManager m) {
+        loraFiles.clear();
+        if (loras.isEmpty()) {
+            return;
+        }
+        java.util.Map<String, long[]> modules = LoraLoader.linearModules(store);
+        for (LoraSpec l : loras) {
+            Path file = resolveLora(l.file());
+            try (LoraAdapter a = LoraLoader.load(file, modules, m)) {
+                a.merge(w.modules(), (float) l.strength());
+            }
+            loraFiles.add(file.toString());
+        }
+    }
+
+    /** Where a LoRA file named in a request or preset is. */
+    Path resolveLora(String file) {
+        Path given = Path.of(file);
+        List<Path> candidates = given.isAbsolute() ? List.of(given) : List.of(given, dir.resolve(file),
+                dir.resolve("loras").resolve(file), dir.resolve("lora").resolve(file),
+                dir.toAbsolutePath().getParent() == null ? given : dir.toAbsolutePath().getParent().resolve(file));
+        for (Path c : candidates) {
+            if (Files.isRegularFile(c)) {
+                return c;
+            }
+        }
+        throw missing("LoRA " + file + " not found (looked in " + candidates.stream().map(Path::toString).distinct()
+                .toList() + ")", "Give the LoRA's full path, or put it in the model folder's loras/ folder.");
     }
 
     public synchronized QwenImageVae vae() {
@@ -236,6 +304,7 @@ public final class ModelBundle implements AutoCloseable {
     public synchronized void close() {
         if (transformer != null) {
             transformer.close();
+            transformerManager.close();
         }
         if (vae != null) {
             vae.close();

@@ -110,6 +110,27 @@ class QwenImageRunnersTest {
     }
 
     @Test
+    void lorasAreMergedExactlyAndSwitchingThemBackRestoresTheModel() throws Exception {
+        Path lora = FixtureSupport.dir().resolve("lora/lora_lightx2v.safetensors");
+        RgbImage base = run(generate(9), -1).done().image();
+        GenerateRequest zero = generate(9).withSettings(settings(9, 2, 4.0).withLoras(
+                List.of(new dev.atelier.inference.api.LoraSpec(lora.toString(), 0.0))));
+        assertEquals(base, run(zero, -1).done().image(), "strength 0 merges W + 0 * delta = W");
+        GenerateRequest one = generate(9).withSettings(settings(9, 2, 4.0).withLoras(
+                List.of(new dev.atelier.inference.api.LoraSpec(lora.toString(), 1.0))));
+        EngineEvent.Done d = run(one, -1).done();
+        assertNotEquals(base, d.image());
+        assertTrue(d.parameters().modelFiles().contains(lora.toString()), d.parameters().modelFiles().toString());
+        assertEquals(1, d.parameters().loras().size());
+        assertEquals(base, run(generate(9), -1).done().image(), "the transformer is reloaded without the LoRA");
+        GenerateRequest missing = generate(9).withSettings(settings(9, 2, 4.0).withLoras(
+                List.of(new dev.atelier.inference.api.LoraSpec("no-such-lora.safetensors", 1.0))));
+        EngineEvent.Failed f = assertInstanceOf(EngineEvent.Failed.class, run(missing, -1).outcome());
+        assertEquals(FailureKind.MODEL_MISSING, f.kind());
+        assertTrue(f.message().contains("no-such-lora.safetensors"), f.message());
+    }
+
+    @Test
     void cancellingBetweenStepsReturnsNativeMemoryToItsLevel() throws Exception {
         run(generate(1), -1).done(); // models loaded
         int before = runners.root().getManagedArrays().size();

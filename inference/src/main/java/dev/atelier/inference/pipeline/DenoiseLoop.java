@@ -21,7 +21,8 @@ import java.util.Objects;
  *
  * <p>True CFG runs cond and uncond either as one forward of batch 2 ({@link CfgMode#BATCHED}, the shorter prompt
  * zero-padded and masked) or as two forwards ({@link CfgMode#SEQUENTIAL}, what diffusers does); both match the
- * reference within the latent tolerance.
+ * reference within the latent tolerance. A batched forward that runs out of memory falls back to sequential for that
+ * step and the rest of the run.
  *
  * <p>Native memory: each step runs in its own sub-manager of {@code run} and an {@link NDScope}; only the new
  * latents survive a step (attached to {@code run}). The listener is called inside the step (its arrays are valid only
@@ -113,8 +114,20 @@ public final class DenoiseLoop {
                             : current.concat(spec.imageLatents(), 1);
                     NDArray condPred;
                     NDArray uncondPred = null;
+                    NDArray pred = null;
                     if (batched != null) {
-                        NDArray pred = forward(spec, NDArrays.concat(new NDList(hidden, hidden), 0), batched, ts[i], 2, n);
+                        try {
+                            pred = forward(spec, NDArrays.concat(new NDList(hidden, hidden), 0), batched, ts[i], 2, n);
+                        } catch (RuntimeException e) {
+                            if (!isOutOfMemory(e)) {
+                                throw e;
+                            }
+                            // Batch 2 does not fit: this and every later step run cond and uncond one after the other.
+                            closeBatched(spec, batched);
+                            batched = null;
+                        }
+                    }
+                    if (pred != null) {
                         condPred = pred.get(new NDIndex("0:1"));
                         uncondPred = pred.get(new NDIndex("1:2"));
                     } else {
@@ -148,15 +161,31 @@ public final class DenoiseLoop {
             throw e;
         } finally {
             scale.close();
-            if (batched != null) {
-                if (batched.embeds() != spec.cond().embeds()) {
-                    batched.embeds().close();
-                }
-                if (batched.mask() != null) {
-                    batched.mask().close();
-                }
+            closeBatched(spec, batched);
+        }
+    }
+
+    private static void closeBatched(Spec spec, Conditioning batched) {
+        if (batched == null) {
+            return;
+        }
+        if (batched.embeds() != spec.cond().embeds()) {
+            batched.embeds().close();
+        }
+        if (batched.mask() != null) {
+            batched.mask().close();
+        }
+    }
+
+    /** libtorch's "out of memory" (CUDA or CPU allocator) or the JVM's. */
+    static boolean isOutOfMemory(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            String m = c.getMessage();
+            if (m != null && m.toLowerCase(java.util.Locale.ROOT).contains("out of memory")) {
+                return true;
             }
         }
+        return false;
     }
 
     /** One transformer call of batch {@code b}, the prediction cut to the first {@code n} (target) tokens. */

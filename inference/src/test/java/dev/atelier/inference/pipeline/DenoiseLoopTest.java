@@ -82,6 +82,33 @@ class DenoiseLoopTest {
         }
     }
 
+    @Test
+    void aBatchedForwardThatRunsOutOfMemoryFallsBackToSequential() {
+        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            NDArray latents = m.randomNormal(new Shape(1, 16, 64));
+            Conditioning uncond = new Conditioning(m.randomNormal(new Shape(1, 5, 8)), null);
+            int[] batch2Calls = {0};
+            DenoiseLoop.Denoiser small = (hidden, text, mask, t, shapes) -> {
+                if (hidden.getShape().get(0) == 2) {
+                    batch2Calls[0]++;
+                    throw new ai.djl.engine.EngineException("CUDA out of memory. Tried to allocate 2.00 GiB");
+                }
+                return FAKE.forward(hidden, text, mask, t, shapes);
+            };
+            DenoiseLoop.Spec a = withDenoiser(spec(m, null, DenoiseLoop.CfgMode.BATCHED, uncond, 3, null), small);
+            DenoiseLoop.Spec b = new DenoiseLoop.Spec(small, FlowMatchEulerScheduler.forRun(SchedulerConfig.qwenImage(),
+                    null, 3, 16), a.timesteps(), null, a.imgShapes(), a.cond(), uncond, 4.0, DenoiseLoop.CfgMode.SEQUENTIAL,
+                    null, 0);
+            NDArray x = DenoiseLoop.run(a, latents, m, null);
+            NDArray y = DenoiseLoop.run(b, latents, m, null);
+            assertEquals(1, batch2Calls[0], "batched once, then sequential for the rest of the run");
+            assertEquals(0f, x.sub(y).abs().max().getFloat());
+            assertThrows(IllegalStateException.class, () -> DenoiseLoop.run(withDenoiser(a, (h, t2, mk, t, s) -> {
+                throw new IllegalStateException("shape mismatch");
+            }), latents, m, null), "other errors are not swallowed");
+        }
+    }
+
     static DenoiseLoop.Spec withDenoiser(DenoiseLoop.Spec s, DenoiseLoop.Denoiser d) {
         return new DenoiseLoop.Spec(d, s.scheduler(), s.timesteps(), s.imageLatents(), s.imgShapes(), s.cond(), s.uncond(),
                 s.cfgScale(), s.cfgMode(), s.blend(), s.maxSteps());

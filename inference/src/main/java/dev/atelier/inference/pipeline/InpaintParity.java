@@ -96,8 +96,10 @@ public final class InpaintParity implements ParityCheck {
             PipelineParityChecks.compare(out, p + ".step0_latent_model_input_first64",
                     PipelineParityChecks.firstTokens(t.get("initial_latents"), ref, "step0_latent_model_input_first64"),
                     ref, "step0_latent_model_input_first64", Tolerance.LATENTS, m);
+            stats(out, p + ".image_latents_stats", t.get("image_latents"), ref, "image_latents_stats", m);
             for (int i = 0; t.containsKey("step" + i + "_latents"); i++) {
                 String k = "step" + i + "_latents";
+                stats(out, p + "." + k + "_stats", t.get(k), ref, k + "_stats", m);
                 PipelineParityChecks.compare(out, p + "." + k, t.get(k), ref, k, Tolerance.LATENTS, m);
                 PipelineParityChecks.compare(out, p + "." + k + "_first64",
                         PipelineParityChecks.firstTokens(t.get(k), ref, k + "_first64"), ref, k + "_first64",
@@ -113,10 +115,44 @@ public final class InpaintParity implements ParityCheck {
                         "output_pt_crop64", Tolerance.IMAGE, m);
                 PipelineParityChecks.compare(out, p + ".output_pt_center64", pt.get(new NDIndex(":, :, {}:{}, {}:{}",
                         h / 2 - 32, h / 2 + 32, w / 2 - 32, w / 2 + 32)), ref, "output_pt_center64", Tolerance.IMAGE, m);
+                stats(out, p + ".output_pt_stats", pt, ref, "output_pt_stats", m);
                 PipelineParityChecks.compare(out, p + ".output_pt_stride16", pt.get(new NDIndex(":, :, ::16, ::16")), ref,
                         "output_pt_stride16", Tolerance.IMAGE, m);
             }
         }
         return out;
+    }
+
+    /**
+     * A whole tensor against its recorded {@code [sum, sum|x|, sum x², min, max, n]}: the count exactly, and mean,
+     * mean |x|, RMS, min and max within the tolerance (each moves by at most the largest element difference).
+     */
+    static void stats(List<ParityResult> out, String name, NDArray actual, SafetensorsFile ref, String key, NDManager m) {
+        if (actual == null || !ref.tensors().containsKey(key)) {
+            return;
+        }
+        double[] e = ref.load(key, m, DataType.FLOAT64).toDoubleArray();
+        double[] a = actual.toType(DataType.FLOAT64, false).toDoubleArray();
+        double sum = 0;
+        double abs = 0;
+        double sq = 0;
+        double min = Double.POSITIVE_INFINITY;
+        double max = Double.NEGATIVE_INFINITY;
+        for (double v : a) {
+            sum += v;
+            abs += Math.abs(v);
+            sq += v * v;
+            min = Math.min(min, v);
+            max = Math.max(max, v);
+        }
+        double n = e[5];
+        if (a.length != (long) n) {
+            out.add(ParityResult.failed(name + " (" + a.length + " values, reference " + (long) n + ")"));
+            return;
+        }
+        out.add(dev.atelier.inference.parity.Parity.compare(name,
+                new double[] {sum / n, abs / n, Math.sqrt(sq / n), min, max},
+                new double[] {e[0] / n, e[1] / n, Math.sqrt(e[2] / n), e[3], e[4]},
+                name.contains("output_pt") ? Tolerance.IMAGE : Tolerance.LATENTS));
     }
 }

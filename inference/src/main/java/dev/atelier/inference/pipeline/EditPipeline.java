@@ -123,8 +123,7 @@ public final class EditPipeline {
         if (!in.decode()) {
             return new PipelineSupport.Output(out, null, width, height);
         }
-        obs.stage(Stage.DECODE);
-        return new PipelineSupport.Output(out, PipelineSupport.decode(vae, out, width, height), width, height);
+        return new PipelineSupport.Output(out, PipelineSupport.decode(model, obs, out, width, height), width, height);
     }
 
     /** Each image Lanczos-resized to {@code calculate_dimensions(384², w/h)}: what the text encoder sees. */
@@ -169,7 +168,8 @@ public final class EditPipeline {
         NDList packed = new NDList();
         for (NDArray x : images) {
             try (NDArray z = vae.encode(x); NDArray n = vae.normalize(z)) {
-                packed.add(Latents.pack(n));
+                // float32 latents (a copy when the VAE runs in bf16; in float32 the packed array itself)
+                packed.add(PipelineSupport.float32(Latents.pack(n)));
             }
         }
         NDArray all = packed.size() == 1 ? packed.get(0) : NDArrays.concat(packed, 1);

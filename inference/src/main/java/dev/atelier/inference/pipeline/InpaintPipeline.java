@@ -166,8 +166,7 @@ public final class InpaintPipeline {
         if (!in.decode() || !complete) {
             return new PipelineSupport.Output(out, null, width, height);
         }
-        obs.stage(Stage.DECODE);
-        return new PipelineSupport.Output(out, PipelineSupport.decode(vae, out, width, height), width, height);
+        return new PipelineSupport.Output(out, PipelineSupport.decode(model, obs, out, width, height), width, height);
     }
 
     private static RgbImage resize(RgbImage img, int width, int height) {

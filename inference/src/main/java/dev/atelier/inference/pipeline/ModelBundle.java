@@ -17,6 +17,11 @@ import dev.atelier.inference.model.qwenimage.QwenImageTransformer;
 import dev.atelier.inference.model.qwenvl.QwenVlModel;
 import dev.atelier.inference.model.vae.QwenImageVae;
 import dev.atelier.inference.nn.Weights;
+import dev.atelier.inference.runtime.BlockPlacement;
+import dev.atelier.inference.runtime.ComponentPlan;
+import dev.atelier.inference.runtime.ComponentRole;
+import dev.atelier.inference.runtime.MemoryPlan;
+import dev.atelier.inference.runtime.VaeTiling;
 import dev.atelier.inference.sched.SchedulerConfig;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -48,12 +53,19 @@ public final class ModelBundle implements AutoCloseable {
     private final NDManager manager;
     private final java.util.Set<String> loadedFiles = new java.util.LinkedHashSet<>();
     private SchedulerConfig scheduler;
-    private QwenImageTransformer transformer;
+    // volatile: the telemetry thread reads which components are resident (residentComponents) without the lock
+    private volatile QwenImageTransformer transformer;
     private NDManager transformerManager;
     private List<LoraSpec> loras = List.of();
     private final List<String> loraFiles = new ArrayList<>();
-    private QwenImageVae vae;
-    private PromptEncoder promptEncoder;
+    private volatile QwenImageVae vae;
+    private volatile PromptEncoder promptEncoder;
+    /** Components released before the next stage loads (the plan's STAGED ones: stage offload). */
+    private java.util.Set<ComponentRole> staged = java.util.EnumSet.noneOf(ComponentRole.class);
+    private VaeTiling plannedTiling;
+    private List<BlockPlacement> blockPlacement = List.of();
+    private final java.util.List<ComponentRole> releases = new ArrayList<>();
+    private boolean streamingUnavailable;
 
     private ModelBundle(Path dir, Kind kind, String className, Device device, DataType dtype, NDManager parent) {
         this.dir = dir;
@@ -114,6 +126,138 @@ public final class ModelBundle implements AutoCloseable {
         return dtype;
     }
 
+    public Device device() {
+        return device;
+    }
+
+    // ---- memory plan: stage offload, VAE tiling, block placement ------------------------------------------------
+
+    /**
+     * Applies a memory plan ({@link dev.atelier.inference.runtime.MemoryPlanner}): components it places
+     * {@code STAGED} are released (closed, weights unmapped from the device) when the next stage's component is
+     * requested, in diffusers' {@code model_cpu_offload_seq} order text encoder → transformer → VAE; the VAE decodes
+     * in the plan's tiles; the transformer's {@link BlockPlacement}s are handed to it (see {@link #transformer()}).
+     * A component already loaded that the plan stages stays until the next stage asks for room.
+     */
+    public synchronized void applyPlan(MemoryPlan plan) {
+        java.util.Set<ComponentRole> s = java.util.EnumSet.noneOf(ComponentRole.class);
+        for (ComponentPlan c : plan.components()) {
+            if (c.placement() == ComponentPlan.Placement.STAGED) {
+                s.add(c.role());
+            }
+        }
+        staged = s;
+        plannedTiling = plan.vaeTiling();
+        if (vae != null) {
+            applyVaeBudget(vae);
+        }
+        List<BlockPlacement> blocks = plan.transformerBlocks();
+        boolean changed = !blocks.equals(blockPlacement);
+        blockPlacement = blocks;
+        if (changed && transformer != null && blocks.stream().anyMatch(BlockPlacement::streamed)) {
+            // streaming is chosen at load time: drop the resident transformer so the next stage loads it streamed
+            releaseTransformer();
+        }
+    }
+
+    /** No plan: everything stays loaded, whole-image VAE by its own budget (the CPU / parity setting). */
+    public synchronized void clearPlan() {
+        staged = java.util.EnumSet.noneOf(ComponentRole.class);
+        plannedTiling = null;
+        blockPlacement = List.of();
+        if (vae != null) {
+            applyVaeBudget(vae);
+        }
+    }
+
+    /** The plan's VAE tiling, or null for a whole-image decode. */
+    public synchronized dev.atelier.inference.model.vae.VaeTiling vaeTiling() {
+        if (plannedTiling == null || !plannedTiling.tiled()) {
+            return null;
+        }
+        int compression = vae != null ? vae.config().spatialCompression() : PipelineSupport.VAE_SCALE;
+        return dev.atelier.inference.model.vae.VaeTiling.fromPlan(plannedTiling, compression);
+    }
+
+    /** Components released by stage offload so far (in order; tests and logs). */
+    public synchronized List<ComponentRole> releases() {
+        return List.copyOf(releases);
+    }
+
+    /** Releases every loaded component (after a GPU out-of-memory, before the retry). */
+    public synchronized void releaseAll() {
+        release(ComponentRole.TEXT_ENCODER);
+        release(ComponentRole.TRANSFORMER);
+        release(ComponentRole.VAE);
+    }
+
+    /** Closes one component's weights if loaded; the next use loads it again. */
+    public synchronized void release(ComponentRole role) {
+        switch (role) {
+            case TEXT_ENCODER -> {
+                if (promptEncoder != null) {
+                    promptEncoder.close();
+                    promptEncoder = null;
+                    releases.add(role);
+                }
+            }
+            case TRANSFORMER -> {
+                if (transformer != null) {
+                    releaseTransformer();
+                    releases.add(role);
+                }
+            }
+            case VAE -> {
+                if (vae != null) {
+                    vae.close();
+                    vae = null;
+                    releases.add(role);
+                }
+            }
+        }
+    }
+
+    private void releaseTransformer() {
+        transformer.close();
+        transformer = null;
+        transformerManager.close();
+        transformerManager = null;
+    }
+
+    /** Before {@code next}'s stage: the staged components other than {@code next} make room. */
+    private void makeRoomFor(ComponentRole next) {
+        for (ComponentRole r : ComponentRole.values()) {
+            if (r != next && staged.contains(r)) {
+                release(r);
+            }
+        }
+    }
+
+    /**
+     * The plan's tiling goes to decode explicitly; encodes (reference images) tile by the VAE's own estimate within
+     * the plan's decode peak when the plan tiles, and run whole otherwise.
+     */
+    private void applyVaeBudget(QwenImageVae v) {
+        boolean tiled = plannedTiling != null && plannedTiling.tiled();
+        v.setMemoryBudget(tiled ? Math.max(1, plannedTiling.peakBytes()) : Long.MAX_VALUE);
+    }
+
+    /** Which components are loaded now and their planned device bytes (telemetry; no lock taken). */
+    public java.util.Map<String, Long> residentComponents(java.util.Map<ComponentRole, Long> sizes) {
+        java.util.Map<String, Long> m = new java.util.LinkedHashMap<>();
+        if (promptEncoder != null) {
+            m.put("text_encoder", sizes.getOrDefault(ComponentRole.TEXT_ENCODER, 0L));
+        }
+        if (transformer != null) {
+            m.put("transformer", sizes.getOrDefault(ComponentRole.TRANSFORMER, 0L));
+        }
+        QwenImageVae v = vae;
+        if (v != null) {
+            m.put("vae", sizes.containsKey(ComponentRole.VAE) ? sizes.get(ComponentRole.VAE) : v.parameterBytes());
+        }
+        return m;
+    }
+
     /** Weight files loaded so far (for the generation parameters). */
     public synchronized List<String> loadedFiles() {
         List<String> all = new ArrayList<>(loadedFiles);
@@ -153,6 +297,7 @@ public final class ModelBundle implements AutoCloseable {
     }
 
     public synchronized QwenImageTransformer transformer() {
+        makeRoomFor(ComponentRole.TRANSFORMER);
         if (transformer == null) {
             Path folder = folder("transformer", "the diffusion transformer");
             Path cfg = file("transformer", "config.json", "the diffusion transformer");
@@ -164,6 +309,7 @@ public final class ModelBundle implements AutoCloseable {
                 transformer = QwenImageTransformer.load(config, w, QwenImageTransformer.Impl.FUSED);
                 transformerManager = m;
                 mergeLoras(store, w, m);
+                placeBlocks(transformer);
             } catch (RuntimeException e) {
                 if (transformer != null) {
                     transformer.close();
@@ -231,17 +377,48 @@ public final class ModelBundle implements AutoCloseable {
     }
 
     public synchronized QwenImageVae vae() {
+        makeRoomFor(ComponentRole.VAE);
         if (vae == null) {
             Path folder = folder("vae", "the VAE");
             file("vae", "config.json", "the VAE");
             requireWeights(folder, "the VAE");
-            vae = QwenImageVae.load(folder, manager, device, dtype);
+            QwenImageVae v = QwenImageVae.load(folder, manager, device, dtype);
+            applyVaeBudget(v);
+            vae = v;
             record(folder);
         }
         return vae;
     }
 
+    /**
+     * SEAM (block streaming, branch {@code gpu}): when the plan streams transformer blocks, their
+     * {@link BlockPlacement}s go to the transformer here. The streaming transformer ({@code QwenImageTransformer
+     * #stream(List<BlockPlacement>)}, nn/Linear hooks + model/qwenimage/BlockStreamer) is built on the {@code gpu}
+     * branch; until it is merged this build keeps every block resident (the plan's peak is then too low for a
+     * streamed plan, and a resulting GPU out-of-memory takes the retry path). After the merge replace the
+     * reflective lookup with the direct call.
+     */
+    private void placeBlocks(QwenImageTransformer t) {
+        if (blockPlacement.stream().noneMatch(BlockPlacement::streamed)) {
+            return;
+        }
+        try {
+            java.lang.reflect.Method stream = t.getClass().getMethod("stream", List.class);
+            stream.invoke(t, blockPlacement);
+        } catch (NoSuchMethodException e) {
+            streamingUnavailable = true;
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("transformer block streaming failed: " + e.getCause(), e.getCause());
+        }
+    }
+
+    /** True when a plan asked for block streaming and this build's transformer cannot stream (see the seam). */
+    public synchronized boolean streamingUnavailable() {
+        return streamingUnavailable;
+    }
+
     public synchronized PromptEncoder promptEncoder() {
+        makeRoomFor(ComponentRole.TEXT_ENCODER);
         if (promptEncoder == null) {
             Path te = folder("text_encoder", "the text encoder (Qwen2.5-VL)");
             file("text_encoder", "config.json", "the text encoder (Qwen2.5-VL)");

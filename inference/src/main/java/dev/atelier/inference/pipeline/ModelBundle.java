@@ -76,9 +76,18 @@ public final class ModelBundle implements AutoCloseable {
         this.manager = parent.newSubManager(device);
     }
 
-    /** Opens a model folder on the CPU in float32 (the parity setting). */
+    /**
+     * Opens a model folder on {@code parent}'s device: on the CPU in float32 (the parity setting); on a GPU in the
+     * configured runtime's precision ({@code atelier parity --device gpu}).
+     */
     public static ModelBundle open(Path dir, NDManager parent) {
-        return open(dir, parent, Device.cpu(), DataType.FLOAT32);
+        Device d = parent.getDevice();
+        if (!d.isGpu()) {
+            return open(dir, parent, Device.cpu(), DataType.FLOAT32);
+        }
+        var rt = dev.atelier.inference.runtime.TorchRuntime.current();
+        DataType dt = rt != null && rt.bf16() ? DataType.BFLOAT16 : DataType.FLOAT16;
+        return open(dir, parent, d, dt);
     }
 
     /** Reads {@code model_index.json}; nothing is loaded yet. */

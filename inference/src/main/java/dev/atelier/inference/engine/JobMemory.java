@@ -130,6 +130,7 @@ final class JobMemory implements AutoCloseable {
      * must close the memory it allocates when it throws (the runners' try-with-resources managers do).
      */
     <T> T run(ModelBundle b, JobShape shape, JobContext ctx, Supplier<T> body) {
+        planner(b); // component sizes from the weight headers, also when there is no budget to plan for
         MemoryPlan plan = plan(b, shape);
         long budget = plan == null ? 0 : plan.budgetBytes();
         if (plan != null && !plan.feasible()) {

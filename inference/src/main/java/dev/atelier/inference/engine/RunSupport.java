@@ -46,12 +46,18 @@ final class RunSupport {
     /** The x0 estimate {@code latents - sigma_next * v} through the fixed latent-to-RGB map (no VAE). */
     static RgbImage preview(DenoiseLoop.Step s, int tokensH, int tokensW) {
         try {
-            float[] lat = s.latents().toFloatArray();
-            float[] v = s.noisePred().toFloatArray();
+            float[] lat = hostFloats(s.latents());
+            float[] v = hostFloats(s.noisePred());
             return LatentPreview.fromPacked(LatentPreview.x0(lat, v, s.sigmaNext()), tokensH, tokensW);
         } catch (RuntimeException e) {
             return null;
         }
+    }
+
+    /** Values of a float32 or bf16/fp16 array on any device (a float32 copy is made inside the step's scope). */
+    static float[] hostFloats(ai.djl.ndarray.NDArray a) {
+        return a.getDataType() == ai.djl.ndarray.types.DataType.FLOAT32 ? a.toFloatArray()
+                : a.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
     }
 
     /** The pipelines' sampling settings of a request; CFG batched (cond + uncond in one forward). */

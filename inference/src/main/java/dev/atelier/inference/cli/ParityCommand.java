@@ -28,6 +28,10 @@ final class ParityCommand implements Callable<Integer> {
             + "with PREFIX (e.g. pipeline.)")
     String only;
 
+    @picocli.CommandLine.Option(names = "--dtype", paramLabel = "auto|float32|float16", description = "with --device gpu: "
+            + "auto (bf16 when the JNI is safe) or float32 (checks the GPU path itself against the fp32 tolerances)")
+    String dtype = "auto";
+
     @Override
     public Integer call() {
         if (!Files.isDirectory(dir)) {
@@ -36,6 +40,7 @@ final class ParityCommand implements Callable<Integer> {
         }
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         Device d = Device.cpu();
+        System.setProperty(dev.atelier.inference.pipeline.ModelBundle.GPU_DTYPE_PROPERTY, dtype);
         if (!"cpu".equalsIgnoreCase(device)) {
             var t = dev.atelier.inference.engine.QwenImageRunners.computeTarget(
                     dev.atelier.inference.engine.ComputeTarget.Choice.parse(device));

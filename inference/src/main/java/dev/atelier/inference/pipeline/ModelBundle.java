@@ -44,6 +44,8 @@ public final class ModelBundle implements AutoCloseable {
     public enum Kind { EDIT, TEXT_TO_IMAGE }
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** {@link #open(Path, NDManager)} on a GPU: auto (bf16 when safe, else float16), float32 or float16 (parity). */
+    public static final String GPU_DTYPE_PROPERTY = "atelier.gpu.dtype";
 
     private final Path dir;
     private final Kind kind;
@@ -87,6 +89,12 @@ public final class ModelBundle implements AutoCloseable {
         }
         var rt = dev.atelier.inference.runtime.TorchRuntime.current();
         DataType dt = rt != null && rt.bf16() ? DataType.BFLOAT16 : DataType.FLOAT16;
+        String forced = System.getProperty(GPU_DTYPE_PROPERTY, "auto");
+        if (forced.equalsIgnoreCase("float32")) {
+            dt = DataType.FLOAT32;
+        } else if (forced.equalsIgnoreCase("float16")) {
+            dt = DataType.FLOAT16;
+        }
         return open(dir, parent, d, dt);
     }
 

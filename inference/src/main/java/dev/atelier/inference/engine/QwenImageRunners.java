@@ -33,6 +33,12 @@ import java.util.List;
  * composite the original outside the mask with a feathered edge so unmasked pixels stay bit-identical), generate
  * requests {@link TextToImagePipeline}. The last model folder stays loaded between jobs.
  *
+ * <p>Device: {@link #localEngine(EngineSettings)} configures the torch runtime once ({@link #computeTarget}) and puts
+ * the root manager on the chosen device; the models load there in its float type. Memory: each job runs under
+ * {@link JobMemory} — a plan within the VRAM budget (Stage note "Note: memory plan: ..."), stage offload and VAE
+ * tiling applied to the bundle, Memory events while it runs, and one retry with a tighter plan after a GPU
+ * out-of-memory (then OUT_OF_MEMORY with a suggestion).
+ *
  * <p>Native memory: loaded models live under the root manager; every job runs in a sub-manager closed when it ends
  * (done, failed or cancelled), and every denoising step in its own sub-manager, so a cancelled job returns native
  * memory to its level before the job.

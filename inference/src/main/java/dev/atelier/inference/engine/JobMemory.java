@@ -3,7 +3,6 @@ package dev.atelier.inference.engine;
 import dev.atelier.inference.api.EngineError;
 import dev.atelier.inference.api.FailureKind;
 import dev.atelier.inference.pipeline.ModelBundle;
-import dev.atelier.inference.runtime.Bytes;
 import dev.atelier.inference.runtime.ComponentRole;
 import dev.atelier.inference.runtime.ComponentWeights;
 import dev.atelier.inference.runtime.DeviceProfile;
@@ -193,11 +192,6 @@ final class JobMemory implements AutoCloseable {
     static String suggestion() {
         return "Lower the VRAM budget in settings (Atelier then streams more weights from system memory), choose a "
                 + "smaller output size, or use the quick-preview preset (fp8 weights).";
-    }
-
-    /** For logs: the budget in words. */
-    static String describeBudget(long budget) {
-        return budget <= 0 ? "no budget" : Bytes.format(budget);
     }
 
     @Override

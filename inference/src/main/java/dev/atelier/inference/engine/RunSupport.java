@@ -4,16 +4,11 @@ import dev.atelier.inference.api.EngineError;
 import dev.atelier.inference.api.FailureKind;
 import dev.atelier.inference.api.GenerationSettings;
 import dev.atelier.inference.api.MaskImage;
-import dev.atelier.inference.api.MemorySnapshot;
 import dev.atelier.inference.api.RgbImage;
 import dev.atelier.inference.image.PilResize;
 import dev.atelier.inference.pipeline.DenoiseLoop;
 import dev.atelier.inference.pipeline.LatentPreview;
 import dev.atelier.inference.pipeline.PipelineSupport;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Map;
 
 /** Glue between the engine's jobs and the pipelines: progress, previews, memory, image crops and resizes. */
 final class RunSupport {
@@ -71,21 +66,6 @@ final class RunSupport {
             return null;
         }
         return negative == null || negative.isEmpty() ? " " : negative;
-    }
-
-    static MemorySnapshot memory(Map<String, Long> components) {
-        return new MemorySnapshot(0, 0, residentBytes(), 0, components, true);
-    }
-
-    /** This process's resident set (Linux /proc/self/statm), or the JVM heap in use elsewhere. */
-    static long residentBytes() {
-        try {
-            String[] f = Files.readString(Path.of("/proc/self/statm")).trim().split("\\s+");
-            return Long.parseLong(f[1]) * 4096L;
-        } catch (IOException | RuntimeException e) {
-            Runtime rt = Runtime.getRuntime();
-            return rt.totalMemory() - rt.freeMemory();
-        }
     }
 
     static EngineError badInput(String message, String suggestion) {

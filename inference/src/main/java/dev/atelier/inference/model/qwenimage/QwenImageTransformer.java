@@ -62,10 +62,16 @@ public final class QwenImageTransformer implements AutoCloseable {
     private final List<QwenImageTransformerBlock> blocks;
     private final Linear normOutLinear;
     private final Linear projOut;
+    private final NDManager weightManager;
+    private final List<List<Linear>> blockLinears;
+    private volatile BlockStreamer streamer;
 
     private QwenImageTransformer(QwenImageConfig config, DataType dtype, NDManager cpu, TorchOps ops, Kernels kernels,
             Attention attention, Linear imgIn, Linear txtIn, RmsNorm txtNorm, QwenTimestepProjEmbeddings time,
-            QwenEmbedRope posEmbed, List<QwenImageTransformerBlock> blocks, Linear normOutLinear, Linear projOut) {
+            QwenEmbedRope posEmbed, List<QwenImageTransformerBlock> blocks, Linear normOutLinear, Linear projOut,
+            NDManager weightManager, List<List<Linear>> blockLinears) {
+        this.weightManager = weightManager;
+        this.blockLinears = blockLinears;
         this.config = config;
         this.dtype = dtype;
         this.cpu = cpu;
@@ -113,11 +119,50 @@ public final class QwenImageTransformer implements AutoCloseable {
                     new QwenEmbedRope(10000, config.axesDimsRope(), true, cpu),
                     blocks,
                     Linear.load(w.pp("norm_out").pp("linear"), d, 2L * d),
-                    Linear.load(w.pp("proj_out"), d, config.projOutChannels()));
+                    Linear.load(w.pp("proj_out"), d, config.projOutChannels()),
+                    w.manager(), blockLinears(w, config.numLayers()));
         } catch (RuntimeException e) {
             cpu.close();
             throw e;
         }
+    }
+
+    private static List<List<Linear>> blockLinears(Weights w, int n) {
+        List<List<Linear>> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            String p = "transformer_blocks." + i + ".";
+            String full = w.prefix() + p;
+            List<Linear> l = new ArrayList<>();
+            w.modules().forEach((name, lin) -> {
+                if (name.startsWith(full) || name.startsWith(p)) {
+                    l.add(lin);
+                }
+            });
+            out.add(List.copyOf(l));
+        }
+        return List.copyOf(out);
+    }
+
+    /**
+     * Applies the planner's per-block placement: STREAMED blocks move their Linear weights to host memory now and are
+     * copied to the GPU per forward ({@link BlockStreamer}). Call once, before the first forward; the streamer is
+     * closed with the model.
+     */
+    public synchronized BlockStreamer stream(List<dev.atelier.inference.runtime.BlockPlacement> placement) {
+        if (streamer != null) {
+            throw new IllegalStateException("block placement already applied");
+        }
+        streamer = BlockStreamer.create(blockLinears, placement, weightManager, ops);
+        return streamer;
+    }
+
+    public Optional<BlockStreamer> streamer() {
+        return Optional.ofNullable(streamer);
+    }
+
+    /** The Linear layers of block {@code i} (for LoRA, streaming, fusing). */
+    public List<Linear> blockLinears(int i) {
+        return blockLinears.get(i);
     }
 
     /** The forward without intermediates. See {@link #forward(NDArray, NDArray, NDArray, NDArray, List, Map)}. */
@@ -174,8 +219,15 @@ public final class QwenImageTransformer implements AutoCloseable {
             NDArray siluTxt = config.zeroCondT() ? kernels.silu(tembTxt) : siluImg;
             var ctx = new QwenImageTransformerBlock.Context(siluImg, siluTxt, split, jointMask, rope, kernels,
                     attention);
+            BlockStreamer st = streamer;
             for (int i = 0; i < blocks.size(); i++) {
+                if (st != null) {
+                    st.before(i);
+                }
                 NDArray[] out = blocks.get(i).forward(img, txt, ctx); // its own scope; result in this one
+                if (st != null) {
+                    st.after(i);
+                }
                 NDScope.unregister(img, txt);
                 img.close();
                 txt.close();
@@ -296,6 +348,9 @@ public final class QwenImageTransformer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (streamer != null) {
+            streamer.close();
+        }
         if (ops != null) {
             ops.close();
         }

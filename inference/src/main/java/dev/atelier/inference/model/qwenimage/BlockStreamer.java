@@ -25,34 +25,35 @@ public final class BlockStreamer implements AutoCloseable {
     private final List<List<Linear>> blocks;
     private final boolean[] streamed;
     private final NDManager host;
+    private final UnaryOperator<NDArray> toHost;
     private final UnaryOperator<NDArray> toDevice;
     private final boolean pinned;
-    private final long streamedBytes;
     private final NDArray probe;
+    private long streamedBytes;
 
-    private BlockStreamer(List<List<Linear>> blocks, boolean[] streamed, NDManager host, UnaryOperator<NDArray> toDevice,
-            boolean pinned, long streamedBytes, NDArray probe) {
-        this.probe = probe;
-        this.blocks = blocks;
+    private BlockStreamer(boolean[] streamed, NDManager host, UnaryOperator<NDArray> toHost,
+            UnaryOperator<NDArray> toDevice, boolean pinned, NDArray probe) {
+        this.blocks = new java.util.ArrayList<>(java.util.Collections.nCopies(streamed.length, List.of()));
         this.streamed = streamed;
         this.host = host;
+        this.toHost = toHost;
         this.toDevice = toDevice;
         this.pinned = pinned;
-        this.streamedBytes = streamedBytes;
+        this.probe = probe;
     }
 
     /**
-     * Moves the streamed blocks' Linear weights to host memory now. {@code device} is a manager on the compute
-     * device (its arrays receive the per-forward copies); {@code ops} may be null (then plain DJL copies).
+     * A streamer for {@code placement} (one entry per block). {@code device} is a manager on the compute device (its
+     * arrays receive the per-forward copies); {@code ops} may be null (then plain DJL copies). Blocks are handed over
+     * with {@link #adopt} (right after each block loads, so a streamed block never waits on the GPU beside the next
+     * one: the load's peak stays at the plan's).
      */
-    static BlockStreamer create(List<List<Linear>> blocks, List<BlockPlacement> placement, NDManager device,
-            TorchOps ops) {
-        if (placement.size() != blocks.size()) {
-            throw new IllegalArgumentException("placement lists " + placement.size() + " blocks, the model has "
-                    + blocks.size() + " — was the plan made for another model?");
-        }
-        boolean[] s = new boolean[blocks.size()];
+    static BlockStreamer open(List<BlockPlacement> placement, NDManager device, TorchOps ops) {
+        boolean[] s = new boolean[placement.size()];
         for (BlockPlacement p : placement) {
+            if (p.index() < 0 || p.index() >= s.length) {
+                throw new IllegalArgumentException("block placement index " + p.index() + " out of range");
+            }
             s[p.index()] = p.streamed();
         }
         NDManager host = NDManager.newBaseManager(Device.cpu());
@@ -66,16 +67,18 @@ public final class BlockStreamer implements AutoCloseable {
         UnaryOperator<NDArray> toDev = usePinned
                 ? x -> keep(ops.call("to_device_async", probe, x), device)
                 : x -> keep(x.toDevice(device.getDevice(), true), device);
-        long bytes = 0;
-        for (int i = 0; i < blocks.size(); i++) {
-            if (s[i]) {
-                for (Linear l : blocks.get(i)) {
-                    bytes += l.storedBytes();
-                    l.offload(toHost);
-                }
+        return new BlockStreamer(s, host, toHost, toDev, usePinned, probe);
+    }
+
+    /** Takes block {@code i}'s Linears; a streamed block's weights move to host memory now. */
+    void adopt(int i, List<Linear> linears) {
+        blocks.set(i, List.copyOf(linears));
+        if (streamed[i]) {
+            for (Linear l : linears) {
+                streamedBytes += l.storedBytes();
+                l.offload(toHost);
             }
         }
-        return new BlockStreamer(blocks, s, host, toDev, usePinned, bytes, probe);
     }
 
     private static boolean hostOpsWork(TorchOps ops, NDArray probe) {

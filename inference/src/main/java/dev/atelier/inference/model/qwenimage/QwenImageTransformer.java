@@ -69,7 +69,8 @@ public final class QwenImageTransformer implements AutoCloseable {
     private QwenImageTransformer(QwenImageConfig config, DataType dtype, NDManager cpu, TorchOps ops, Kernels kernels,
             Attention attention, Linear imgIn, Linear txtIn, RmsNorm txtNorm, QwenTimestepProjEmbeddings time,
             QwenEmbedRope posEmbed, List<QwenImageTransformerBlock> blocks, Linear normOutLinear, Linear projOut,
-            NDManager weightManager, List<List<Linear>> blockLinears) {
+            NDManager weightManager, List<List<Linear>> blockLinears, BlockStreamer streamer) {
+        this.streamer = streamer;
         this.weightManager = weightManager;
         this.blockLinears = blockLinears;
         this.config = config;
@@ -93,6 +94,16 @@ public final class QwenImageTransformer implements AutoCloseable {
      * {@code w.manager()} in {@code w.dtype()}.
      */
     public static QwenImageTransformer load(QwenImageConfig config, Weights w, Impl impl) {
+        return load(config, w, impl, null);
+    }
+
+    /**
+     * Like {@link #load(QwenImageConfig, Weights, Impl)} with the planner's per-block placement applied while loading
+     * (each STREAMED block moves to host memory right after it loads, so loading never holds more on the GPU than the
+     * plan); {@code placement} null = all resident.
+     */
+    public static QwenImageTransformer load(QwenImageConfig config, Weights w, Impl impl,
+            List<dev.atelier.inference.runtime.BlockPlacement> placement) {
         config.validate("transformer config");
         NDManager cpu = NDManager.newBaseManager(ai.djl.Device.cpu());
         try {
@@ -101,9 +112,17 @@ public final class QwenImageTransformer implements AutoCloseable {
             Attention a = ops != null ? new FusedAttention(ops) : new EagerAttention(cpu);
             int d = config.innerDim();
             List<QwenImageTransformerBlock> blocks = new ArrayList<>(config.numLayers());
+            if (placement != null && placement.size() != config.numLayers()) {
+                throw new IllegalArgumentException("placement lists " + placement.size() + " blocks, the config has "
+                        + config.numLayers() + " — was the plan made for another model?");
+            }
+            BlockStreamer streamer = placement == null ? null : BlockStreamer.open(placement, w.manager(), ops);
             for (int i = 0; i < config.numLayers(); i++) {
                 blocks.add(QwenImageTransformerBlock.load(w.pp("transformer_blocks").pp(i), d,
                         config.numAttentionHeads(), config.attentionHeadDim()));
+                if (streamer != null) {
+                    streamer.adopt(i, blockLinears(w, i));
+                }
             }
             String extra = "transformer_blocks." + config.numLayers() + ".img_mod.1.weight";
             if (w.contains(extra)) {
@@ -120,27 +139,32 @@ public final class QwenImageTransformer implements AutoCloseable {
                     blocks,
                     Linear.load(w.pp("norm_out").pp("linear"), d, 2L * d),
                     Linear.load(w.pp("proj_out"), d, config.projOutChannels()),
-                    w.manager(), blockLinears(w, config.numLayers()));
+                    w.manager(), allBlockLinears(w, config.numLayers()), streamer);
         } catch (RuntimeException e) {
             cpu.close();
             throw e;
         }
     }
 
-    private static List<List<Linear>> blockLinears(Weights w, int n) {
+    private static List<List<Linear>> allBlockLinears(Weights w, int n) {
         List<List<Linear>> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            String p = "transformer_blocks." + i + ".";
-            String full = w.prefix() + p;
-            List<Linear> l = new ArrayList<>();
+            out.add(blockLinears(w, i));
+        }
+        return List.copyOf(out);
+    }
+
+    private static List<Linear> blockLinears(Weights w, int i) {
+        String full = w.prefix() + "transformer_blocks." + i + ".";
+        List<Linear> l = new ArrayList<>();
+        synchronized (w.modules()) {
             w.modules().forEach((name, lin) -> {
-                if (name.startsWith(full) || name.startsWith(p)) {
+                if (name.startsWith(full)) {
                     l.add(lin);
                 }
             });
-            out.add(List.copyOf(l));
         }
-        return List.copyOf(out);
+        return List.copyOf(l);
     }
 
     /**
@@ -152,8 +176,16 @@ public final class QwenImageTransformer implements AutoCloseable {
         if (streamer != null) {
             throw new IllegalStateException("block placement already applied");
         }
-        streamer = BlockStreamer.create(blockLinears, placement, weightManager, ops);
-        return streamer;
+        if (placement.size() != blocks.size()) {
+            throw new IllegalArgumentException("placement lists " + placement.size() + " blocks, the model has "
+                    + blocks.size() + " — was the plan made for another model?");
+        }
+        BlockStreamer s = BlockStreamer.open(placement, weightManager, ops);
+        for (int i = 0; i < blocks.size(); i++) {
+            s.adopt(i, blockLinears.get(i));
+        }
+        streamer = s;
+        return s;
     }
 
     public Optional<BlockStreamer> streamer() {

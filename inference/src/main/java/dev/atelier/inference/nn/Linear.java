@@ -142,6 +142,22 @@ public class Linear {
         }
     }
 
+    /**
+     * Makes this layer use {@code w} / {@code b} (views into a larger fused tensor, same shape and dtype) instead of
+     * its own arrays, which are closed. For plain resident layers only (projection fusing).
+     */
+    public synchronized void shareWeight(NDArray w, NDArray b) {
+        if (getClass() != Linear.class || streamed() || weight == null) {
+            throw new IllegalStateException("only a plain resident Linear can share a fused weight");
+        }
+        weight.close();
+        weight = w;
+        if (bias != null) {
+            bias.close();
+        }
+        bias = b;
+    }
+
     public List<Adapter> adapters() {
         return adapters;
     }

@@ -130,7 +130,7 @@ public final class QwenImageTransformer implements AutoCloseable {
                         + "' but the config says num_layers=" + config.numLayers()
                         + " — is the config.json of another model?");
             }
-            return new QwenImageTransformer(config, w.dtype(), cpu, ops, k, a,
+            QwenImageTransformer model = new QwenImageTransformer(config, w.dtype(), cpu, ops, k, a,
                     Linear.load(w.pp("img_in"), config.inChannels(), d),
                     Linear.load(w.pp("txt_in"), config.jointAttentionDim(), d),
                     RmsNorm.load(w.pp("txt_norm"), config.jointAttentionDim(), EPS, cpu),
@@ -140,6 +140,10 @@ public final class QwenImageTransformer implements AutoCloseable {
                     Linear.load(w.pp("norm_out").pp("linear"), d, 2L * d),
                     Linear.load(w.pp("proj_out"), d, config.projOutChannels()),
                     w.manager(), allBlockLinears(w, config.numLayers()), streamer);
+            if (Boolean.getBoolean("atelier.fuse.qkv")) {
+                model.fuseProjections();
+            }
+            return model;
         } catch (RuntimeException e) {
             cpu.close();
             throw e;
@@ -186,6 +190,19 @@ public final class QwenImageTransformer implements AutoCloseable {
         }
         streamer = s;
         return s;
+    }
+
+    /**
+     * Fuses each resident block's q/k/v projections into one GEMM per stream (see
+     * {@link QwenDoubleStreamAttention#fuseProjections()}); fp8 and streamed blocks keep three. Returns how many
+     * blocks were fused. On by default with {@code -Datelier.fuse.qkv=true}.
+     */
+    public int fuseProjections() {
+        int n = 0;
+        for (QwenImageTransformerBlock b : blocks) {
+            n += b.fuseProjections() ? 1 : 0;
+        }
+        return n;
     }
 
     public Optional<BlockStreamer> streamer() {

@@ -123,4 +123,34 @@ class Fp8StreamingTest {
             }
         }
     }
+
+    @Test
+    void fusedProjectionsMatchAndKeepLoraWorking() throws Exception {
+        QwenImageConfig c = config();
+        Path folder = FixtureSupport.fixture().editModel().orElseThrow().resolve("transformer");
+        try (NDManager m = NDManager.newBaseManager(Device.cpu());
+                MappedStore store = KeyMapper.view(WeightStores.open(folder), KeyMapper.Component.TRANSFORMER)) {
+            Weights w = new Weights(store, m, DataType.FLOAT32);
+            try (QwenImageTransformer model = QwenImageTransformer.load(c, w, QwenImageTransformer.Impl.EAGER);
+                    LoraAdapter lora = LoraLoader.load(loraFile(), LoraLoader.linearModules(store), m)) {
+                NDArray base = run(model, m, c);
+                LoraAdapter.Applied a = lora.attach(w.modules(), 0.8f, m);
+                NDArray attached = run(model, m, c);
+                a.remove();
+                LoraAdapter.Applied mg = lora.merge(w.modules(), 0.8f);
+                NDArray merged = run(model, m, c);
+                mg.remove();
+
+                assertEquals(c.numLayers(), model.fuseProjections());
+                assertEquals(0f, maxDiff(base, run(model, m, c)), 1e-5f, "one GEMM = three GEMMs");
+                a = lora.attach(w.modules(), 0.8f, m);
+                assertEquals(0f, maxDiff(attached, run(model, m, c)), 1e-5f, "adapters fall back to three GEMMs");
+                a.remove();
+                mg = lora.merge(w.modules(), 0.8f);
+                assertEquals(0f, maxDiff(merged, run(model, m, c)), 1e-5f, "a merge writes through the fused views");
+                mg.remove();
+                assertEquals(0f, maxDiff(base, run(model, m, c)), 1e-5f);
+            }
+        }
+    }
 }

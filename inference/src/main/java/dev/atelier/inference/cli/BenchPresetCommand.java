@@ -135,9 +135,10 @@ final class BenchPresetCommand implements Callable<Integer> {
         QwenImageConfig cfg = QwenImageConfig.named(config);
         Map<String, Stage> te = new LinkedHashMap<>();
         Map<String, Stage> tr = new LinkedHashMap<>();
-        Stage vae = skipVae ? new Stage(0, 0, "skipped") : vaeStage(dt);
+        Map<String, Stage> vaes = new LinkedHashMap<>();
         for (String b : budgets) {
             long budget = b.equalsIgnoreCase("none") ? Long.MAX_VALUE / 4 : (long) (Double.parseDouble(b) * (1L << 30));
+            Stage vae = skipVae ? new Stage(0, 0, "skipped") : vaes.computeIfAbsent(b, k -> vaeStage(dt, budget, k));
             for (String name : presets) {
                 JsonNode p = preset(name);
                 int steps = p.path("steps").asInt();
@@ -252,7 +253,7 @@ final class BenchPresetCommand implements Callable<Integer> {
                             gib(bs == null ? 0 : bs.streamedBytesPerForward() * cfgForwards),
                             bs == null ? "none" : bs.pinned() ? "pinned-async" : "plain",
                             rf == null ? "no" : rf.codec().toString().replace(' ', '_'));
-                    if (fp8 && !streams && fp8Mm && rf != null) {
+                    if (fp8 && !streams && fp8Mm && rf != null && label.equalsIgnoreCase("none")) {
                         rf.codec().useScaledMm(true);
                         if (rf.codec().scaledMm()) {
                             NDArray ref;
@@ -269,7 +270,7 @@ final class BenchPresetCommand implements Callable<Integer> {
                             out.println("RESULT stage transformer-fp8-matmul unavailable (ops file lacks fp8_linear_mm)");
                         }
                     }
-                    if (fp8 && !streams && loraMib > 0) {
+                    if (fp8 && !streams && loraMib > 0 && label.equalsIgnoreCase("none")) {
                         loraSwitch(model, w, wm, f);
                     }
                 }
@@ -349,24 +350,30 @@ final class BenchPresetCommand implements Callable<Integer> {
         return new Stage(med[0], peak, fp8 ? "fp8" : "bf16");
     }
 
-    private Stage vaeStage(DataType dt) {
+    /** One reference encode + the final decode, tiled where the VAE's planner says the budget needs it. */
+    private Stage vaeStage(DataType dt, long budget, String label) {
         QwenImageVaeConfig config = QwenImageVaeConfig.qwenImage();
         double[] sec = {Double.NaN};
+        String[] tiling = {""};
         long peak = sampled(() -> {
             try (NDManager root = NDManager.newBaseManager(dev)) {
                 QwenImageVae vae = QwenImageVae.random(config, root, dev, dt, 1234);
+                vae.setMemoryBudget(Math.min(budget, 1L << 50) - MemoryPlanner.CONTEXT_BYTES);
+                var enc = vae.planEncode(size, size).orElse(null);
+                var decT = vae.planDecode(size, size).orElse(null);
+                tiling[0] = (enc == null ? "untiled" : "tiled") + "/" + (decT == null ? "untiled" : "tiled");
                 int s = config.spatialCompression();
                 NDArray image = root.randomUniform(-1f, 1f, new Shape(1, 3, 1, size, size)).toType(dt, false);
                 NDArray latents = root.randomNormal(new Shape(1, config.zDim(), 1, size / s, size / s)).toType(dt, false);
-                // one reference encode + the final decode
                 sec[0] = time(() -> {
-                    vae.encode(image, null).close();
-                    return vae.decode(latents, null);
+                    vae.encode(image, enc).close();
+                    return vae.decode(latents, decT);
                 });
                 vae.close();
             }
         });
-        out.printf(Locale.ROOT, "RESULT stage vae encode+decode_s=%.4f peak_gib=%.2f%n", sec[0], gib(peak));
+        out.printf(Locale.ROOT, "RESULT stage vae budget=%s encode+decode_s=%.4f peak_gib=%.2f encode/decode=%s%n", label,
+                sec[0], gib(peak), tiling[0]);
         out.flush();
         return new Stage(sec[0], peak, "vae");
     }

@@ -19,6 +19,7 @@ timeout 120 python3 "$C/packaging/ops/make_ops.py" "$O/atelier-ops-v1.pt" 2>&1 \
   | grep -E "using|variant|group|saved|FAIL|fp8 |host |linear3" | grep -v "cpu .*OK" | head -40
 echo "ops done at ${SECONDS}s"
 JOPTS="-Datelier.ops=$O/atelier-ops-v1.pt -Datelier.ops.rope=qk_norm_rope_fast"
+[ -f "$O/atelier-ops-v1.pt" ] || { echo "make_ops failed: built-in ops file"; JOPTS="-Datelier.ops.rope=qk_norm_rope_fast"; }
 # shellcheck disable=SC2086
 timeout ${JAVA_LIMIT:-300} bash "$C/jvm/run-on-device.sh" $JOPTS -cp "$C/jvm/lib/*" dev.atelier.inference.cli.AtelierCli \
   bench preset quick-preview,draft,final --budget-gib "$BUDGETS" --random-weights --size 1024 --refs 1 \
@@ -27,12 +28,12 @@ echo "preset done at ${SECONDS}s"
 # shellcheck disable=SC2086
 timeout 80 bash "$C/jvm/run-on-device.sh" $JOPTS -cp "$C/jvm/lib/*" dev.atelier.inference.cli.AtelierCli \
   bench transformer --config "$CONFIG" --random-weights --size 1024 --refs 1 --txt 300 --device gpu \
-  --ops "$O/atelier-ops-v1.pt" --rope qk_norm_rope_fast --fuse-qkv false,true --iters 6 --warmup 2 2>&1 \
+  --rope qk_norm_rope_fast --fuse-qkv false,true --iters 6 --warmup 2 2>&1 \
   | grep -E "RESULT|fused|rror|Exception" | head -10
 echo "qkv done at ${SECONDS}s"
-for cfgs in "bf16 none" "fp8 none" "fp8 group" "bf16 group"; do
+for cfgs in "bf16 none 60" "fp8 none 60" "fp8 group 100"; do
   set -- $cfgs
-  PYTHONPATH=$C/diffusers/src:$C/packaging/bench timeout 75 python3 "$C/packaging/bench/diffusers_preset_bench.py" \
+  PYTHONPATH=$C/diffusers/src:$C/packaging/bench timeout "$3" python3 "$C/packaging/bench/diffusers_preset_bench.py" \
     --config "$C/configs/$CONFIG.json" --weights "$1" --offload "$2" --iters 3 --warmup 1 2>&1 \
     | grep -E "RESULT|Error" | tail -3
   echo "diffusers $1 $2 done at ${SECONDS}s"

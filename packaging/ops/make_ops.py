@@ -444,7 +444,7 @@ def build():
         else:
             print(f"variant {name}: dropped (does not match)")
     for name, c, ok in CHECKED:
-        bases = (Base, *chosen, Fp8, c) if c is Fp8Mm else (Base, *chosen, c)
+        bases = (Base, *chosen, *([Fp8] if c is Fp8Mm and Fp8 not in chosen else []), c)
         try:
             m = torch.jit.script(type("T" + c.__name__, bases, {})())
         except Exception as ex:

@@ -66,7 +66,7 @@ final class BenchTransformerCommand implements Callable<Integer> {
     @Option(names = "--rope", split = ",", description = "qk_norm_rope variants of the ops file to time, in turn")
     List<String> ropes;
 
-    @Option(names = "--fuse-qkv", split = ",", defaultValue = "false",
+    @Option(names = "--fuse-qkv", split = ",", defaultValue = "false", arity = "1",
             description = "time without (false) and/or with (true) fused q/k/v projections, e.g. false,true")
     List<Boolean> fuseQkv;
 

@@ -153,4 +153,28 @@ class Fp8StreamingTest {
             }
         }
     }
+
+    /** The ops file's packed path (real float8 tensors made through the table), here on libtorch's CPU. */
+    @Test
+    void packedFp8ThroughTheOpsFileMatchesTheTablePath() throws Exception {
+        QwenImageConfig c = config();
+        try (NDManager m = NDManager.newBaseManager(Device.cpu());
+                MappedStore store = KeyMapper.view(WeightStores.open(fp8File()), KeyMapper.Component.TRANSFORMER);
+                dev.atelier.inference.nn.TorchOps ops = dev.atelier.inference.nn.TorchOps.load(m).orElseThrow();
+                Fp8Weights packed = new Fp8Weights(m, DataType.FLOAT32, ops);
+                Fp8Weights table = new Fp8Weights(m, DataType.FLOAT32, null)) {
+            try (QwenImageTransformer a = QwenImageTransformer.load(c,
+                            new Weights(store, m, DataType.FLOAT32).withLinearFactory(packed),
+                            QwenImageTransformer.Impl.EAGER);
+                    QwenImageTransformer b = QwenImageTransformer.load(c,
+                            new Weights(store, m, DataType.FLOAT32).withLinearFactory(table),
+                            QwenImageTransformer.Impl.EAGER)) {
+                assertEquals(dev.atelier.inference.nn.Fp8Codec.Mode.PACKED,
+                        packed.codecs().values().iterator().next().mode());
+                assertEquals(dev.atelier.inference.nn.Fp8Codec.Mode.LUT,
+                        table.codecs().values().iterator().next().mode());
+                assertEquals(0f, maxDiff(run(a, m, c), run(b, m, c)), 1e-5f);
+            }
+        }
+    }
 }

@@ -38,6 +38,7 @@ Fused projections:
 """
 import sys
 import time
+from typing import List
 
 import torch
 import torch.nn as nn
@@ -507,6 +508,98 @@ def bench(m):
     timeit("ops gelu_tanh [S,4D]", lambda: m.gelu_tanh(torch.empty(B, S, 4 * H * D, device=dev, dtype=dt)))
 
 
+class StreamOps(nn.Module):
+    """CUDA-only second file (atelier-cuda-streams-v1.pt; it names torch.classes.cuda types, which a CPU libtorch
+    cannot load): host->device copies on a side stream so a streamed block's upload overlaps the previous block's
+    compute. Java keeps the stream object from side_stream() and passes it back.
+      prefetch(like, xs, s): s waits for the current stream's work so far (memory freed before is safe to reuse),
+                             then xs are copied to like's device on s (non_blocking, from pinned memory)
+      join(like, s):         the current stream waits for everything enqueued on s (call before using the copies)"""
+
+    @torch.jit.export
+    def version(self) -> int:
+        return 1
+
+    @torch.jit.export
+    def side_stream(self, like: Tensor) -> torch.cuda.Stream:
+        return torch.cuda.Stream(like.device, 0)
+
+    @torch.jit.export
+    def prefetch(self, like: Tensor, xs: List[Tensor], s: torch.cuda.Stream) -> List[Tensor]:
+        main = torch.cuda.current_stream(like.device)
+        ready = torch.cuda.Event(False, False, False)
+        main.record_event(ready)
+        s.wait_event(ready)
+        out: List[Tensor] = []
+        with torch.cuda.stream(s):
+            for x in xs:
+                out.append(x.to(device=like.device, dtype=x.dtype, non_blocking=True))
+        return out
+
+    @torch.jit.export
+    def join(self, like: Tensor, s: torch.cuda.Stream) -> Tensor:
+        done = torch.cuda.Event(False, False, False)
+        s.record_event(done)
+        torch.cuda.current_stream(like.device).wait_event(done)
+        return like
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x
+
+
+def build_streams(out):
+    """Scripts StreamOps, checks values and that a copy overlaps a matmul; saves it only if both hold."""
+    if not torch.cuda.is_available():
+        print("streams: no CUDA, skipped")
+        return
+    try:
+        m = torch.jit.script(StreamOps())
+    except Exception as ex:
+        msg = [ln for ln in str(ex).strip().splitlines() if ln.strip()]
+        print(f"script StreamOps: FAIL (no streams file): {' | '.join(msg[:4])}")
+        return
+    like = torch.zeros(1, device="cuda")
+    s = m.side_stream(like)
+    host = [torch.randn(4096, 4096, dtype=torch.bfloat16).pin_memory() for _ in range(8)]
+    a = torch.randn(8192, 8192, device="cuda", dtype=torch.bfloat16)
+    dev = m.prefetch(like, host, s)
+    m.join(like, s)
+    ok = all(torch.equal(d.cpu(), h) for d, h in zip(dev, host))
+
+    def timed(f):
+        torch.cuda.synchronize()
+        t = time.perf_counter()
+        f()
+        torch.cuda.synchronize()
+        return time.perf_counter() - t
+
+    def mm():
+        for _ in range(20):
+            a @ a
+
+    def copies():
+        m.join(like, s)
+        d = m.prefetch(like, host, s)
+        m.join(like, s)
+        return d
+
+    def both():
+        d = m.prefetch(like, host, s)
+        mm()
+        m.join(like, s)
+        return d
+
+    for f in (mm, copies, both):
+        timed(f)
+    t_mm, t_copy, t_both = timed(mm), timed(copies), timed(both)
+    overlap = t_both < 0.9 * (t_mm + t_copy)
+    print(f"  streams  values equal={ok} matmul={t_mm * 1e3:.1f} ms copies={t_copy * 1e3:.1f} ms "
+          f"together={t_both * 1e3:.1f} ms overlap={overlap} {'OK' if ok and overlap else 'FAIL'}")
+    if ok:
+        m.save(out)
+        print("saved", out)
+
+
 if __name__ == "__main__":
     out = sys.argv[1] if len(sys.argv) > 1 else "atelier-ops-v1.pt"
     print("torch", torch.__version__, "cuda", torch.cuda.is_available())
@@ -517,5 +610,7 @@ if __name__ == "__main__":
     assert mm.version() == VERSION
     for name in ["qk_norm_rope", "norm_modulate_split", "gated_add_split", "rms_norm"]:
         print(getattr(mm, name).code)
+    if "--streams" in sys.argv:
+        build_streams(out.replace("atelier-ops-v1.pt", "atelier-cuda-streams-v1.pt"))
     if "--bench" in sys.argv:
         bench(torch.jit.load(out, map_location="cuda"))

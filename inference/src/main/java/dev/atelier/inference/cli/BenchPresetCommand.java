@@ -246,12 +246,25 @@ final class BenchPresetCommand implements Callable<Integer> {
                     double load = (System.nanoTime() - t0) / 1e9;
                     median[0] = time(f);
                     BlockStreamer bs = model.streamer().orElse(null);
+                    if (bs != null && bs.overlapping()) {
+                        NDArray on = f.get();
+                        bs.overlap(false);
+                        double off = time(f);
+                        NDArray offOut = f.get();
+                        bs.overlap(true);
+                        out.printf(Locale.ROOT, "RESULT stage streaming-overlap weights=%s budget=%s side_stream_s=%.4f "
+                                        + "one_stream_s=%.4f max_abs_diff=%.3g%n", fp8 ? "fp8" : "bf16", label, median[0],
+                                off, maxAbs(on, offOut));
+                        on.close();
+                        offOut.close();
+                    }
                     note[0] = String.format(Locale.ROOT, "load_s=%.1f resident_blocks=%d/%d streamed_gib_per_forward=%.2f "
                                     + "streamed_gib_per_step=%.2f copies=%s fp8=%s", load,
                             placement.stream().filter(p -> !p.streamed()).count(), placement.size(),
                             gib(bs == null ? 0 : bs.streamedBytesPerForward()),
                             gib(bs == null ? 0 : bs.streamedBytesPerForward() * cfgForwards),
-                            bs == null ? "none" : bs.pinned() ? "pinned-async" : "plain",
+                            bs == null ? "none" : bs.overlapping() ? "pinned-side-stream" : bs.pinned() ? "pinned-async"
+                                    : "plain",
                             rf == null ? "no" : rf.codec().toString().replace(' ', '_'));
                     if (fp8 && !streams && fp8Mm && rf != null && label.equalsIgnoreCase("none")) {
                         rf.codec().useScaledMm(true);
@@ -396,6 +409,13 @@ final class BenchPresetCommand implements Callable<Integer> {
         try (NDArray g = got.toType(DataType.FLOAT32, false); NDArray r = ref.toType(DataType.FLOAT32, false);
                 NDArray d = g.sub(r); NDArray dn = d.square().mean(); NDArray rn = r.square().mean()) {
             return Math.sqrt(dn.getFloat() / Math.max(1e-30, rn.getFloat()));
+        }
+    }
+
+    private static double maxAbs(NDArray a, NDArray b) {
+        try (NDArray x = a.toType(DataType.FLOAT32, false); NDArray y = b.toType(DataType.FLOAT32, false);
+                NDArray d = x.sub(y); NDArray ad = d.abs(); NDArray m = ad.max()) {
+            return m.getFloat();
         }
     }
 

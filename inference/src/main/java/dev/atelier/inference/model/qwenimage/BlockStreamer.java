@@ -15,9 +15,12 @@ import java.util.function.UnaryOperator;
  * a streamed block's Linear weights live in host memory (pinned when the ops file has {@code to_host_pinned}) and
  * are copied to the GPU for every forward, then freed. Before block {@code i} runs, its copy (normally issued
  * already) and the copy of the next streamed block {@code i+1} are enqueued; with pinned memory the copies are
- * {@code non_blocking}, so the JVM keeps enqueueing kernels while they run. DJL exposes no second CUDA stream, so
- * the copies run in order with the kernels on the one stream: they hide the host's launch latency, not the transfer.
- * At most two streamed blocks are on the GPU at a time (the planner's two buffers).
+ * {@code non_blocking}, so the JVM keeps enqueueing kernels while they run. DJL exposes no second CUDA stream; the
+ * CUDA-only ops file ({@link TorchOps#loadStreams}) supplies one: the copy of block {@code i+1} then runs on that side
+ * stream while block {@code i} computes (the side stream first waits for the compute stream's work so far, so freed
+ * buffers are never overwritten early; the compute stream waits for the side stream before block {@code i+1}).
+ * Without that file the copies run in order with the kernels on the one stream. At most two streamed blocks are on
+ * the GPU at a time (the planner's two buffers).
  *
  * <p>Only Linear weights stream (99.9 % of a block's bytes); the norm weights of a block stay resident.
  */
@@ -29,10 +32,26 @@ public final class BlockStreamer implements AutoCloseable {
     private final UnaryOperator<NDArray> toDevice;
     private final boolean pinned;
     private final NDArray probe;
+    private final NDManager device;
+    private final TorchOps streams;
+    private final ai.djl.pytorch.jni.IValue side;
+    private volatile boolean overlap;
     private long streamedBytes;
 
     private BlockStreamer(boolean[] streamed, NDManager host, UnaryOperator<NDArray> toHost,
-            UnaryOperator<NDArray> toDevice, boolean pinned, NDArray probe) {
+            UnaryOperator<NDArray> toDevice, boolean pinned, NDArray probe, NDManager device, TorchOps streams) {
+        this.device = device;
+        this.streams = streams;
+        ai.djl.pytorch.jni.IValue s = null;
+        if (streams != null) {
+            try (ai.djl.pytorch.jni.IValue like = ai.djl.pytorch.jni.IValue.from((ai.djl.pytorch.engine.PtNDArray) probe)) {
+                s = streams.raw("side_stream", like);
+            } catch (RuntimeException e) {
+                s = null;
+            }
+        }
+        this.side = s;
+        this.overlap = s != null;
         this.blocks = new java.util.ArrayList<>(java.util.Collections.nCopies(streamed.length, List.of()));
         this.streamed = streamed;
         this.host = host;
@@ -67,7 +86,8 @@ public final class BlockStreamer implements AutoCloseable {
         UnaryOperator<NDArray> toDev = usePinned
                 ? x -> keep(ops.call("to_device_async", probe, x), device)
                 : x -> keep(x.toDevice(device.getDevice(), true), device);
-        return new BlockStreamer(s, host, toHost, toDev, usePinned, probe);
+        TorchOps streams = usePinned ? TorchOps.loadStreams(device).orElse(null) : null;
+        return new BlockStreamer(s, host, toHost, toDev, usePinned, probe, device, streams);
     }
 
     /** Takes block {@code i}'s Linears; a streamed block's weights move to host memory now. */
@@ -102,9 +122,40 @@ public final class BlockStreamer implements AutoCloseable {
     /** Before block {@code i}: its weights (if streamed) and the next streamed block's are copied to the device. */
     void before(int i) {
         fetch(i);
+        if (overlap && streamed[i]) {
+            join();
+        }
         if (i + 1 < blocks.size()) {
             fetch(i + 1);
         }
+    }
+
+    /** The compute stream waits for the side stream's copies. */
+    private void join() {
+        try (ai.djl.pytorch.jni.IValue like = ai.djl.pytorch.jni.IValue.from((ai.djl.pytorch.engine.PtNDArray) probe);
+                ai.djl.pytorch.jni.IValue r = streams.raw("join", like, side)) {
+            // r: the probe back (the method needs a return value)
+        }
+    }
+
+    /** One host array copied on the side stream (after the compute stream's work so far). */
+    private NDArray prefetch(NDArray x) {
+        try (ai.djl.pytorch.jni.IValue like = ai.djl.pytorch.jni.IValue.from((ai.djl.pytorch.engine.PtNDArray) probe);
+                ai.djl.pytorch.jni.IValue list = ai.djl.pytorch.jni.IValue.listFrom((ai.djl.pytorch.engine.PtNDArray) x);
+                ai.djl.pytorch.jni.IValue out = streams.raw("prefetch", like, list, side)) {
+            NDArray d = out.toTensorArray((ai.djl.pytorch.engine.PtNDManager) device)[0];
+            return keep(d, device);
+        }
+    }
+
+    /** Whether block copies run on the side stream (overlapping compute); false = the one stream. */
+    public boolean overlapping() {
+        return overlap;
+    }
+
+    /** Turns the side-stream copies off (or back on, if available); for measurements. */
+    public void overlap(boolean on) {
+        overlap = on && side != null;
     }
 
     /** After block {@code i}: a streamed block's device copies are freed. */
@@ -118,8 +169,9 @@ public final class BlockStreamer implements AutoCloseable {
         if (!streamed[i]) {
             return;
         }
+        UnaryOperator<NDArray> f = overlap ? this::prefetch : toDevice;
         for (Linear l : blocks.get(i)) {
-            l.fetch(toDevice);
+            l.fetch(f);
         }
     }
 
@@ -144,6 +196,12 @@ public final class BlockStreamer implements AutoCloseable {
     /** Frees the host copies (with the model: a streamed model cannot run after this). */
     @Override
     public void close() {
+        if (side != null) {
+            side.close();
+        }
+        if (streams != null) {
+            streams.close();
+        }
         probe.close();
         for (int i = 0; i < blocks.size(); i++) {
             if (streamed[i]) {

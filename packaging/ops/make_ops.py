@@ -514,18 +514,20 @@ class StreamOps(nn.Module):
     compute. Java keeps the stream object from side_stream() and passes it back.
       prefetch(like, xs, s): s waits for the current stream's work so far (memory freed before is safe to reuse),
                              then xs are copied to like's device on s (non_blocking, from pinned memory)
-      join(like, s):         the current stream waits for everything enqueued on s (call before using the copies)"""
+      join(like, s):         the current stream waits for everything enqueued on s (call before using the copies)
+    2026-11-25 on torch 2.11: annotating with torch.cuda.Stream failed to script (TorchScript compiled the Python
+    class); the TorchBind name torch.classes.cuda.Stream is used now, not yet run on a GPU."""
 
     @torch.jit.export
     def version(self) -> int:
         return 1
 
     @torch.jit.export
-    def side_stream(self, like: Tensor) -> torch.cuda.Stream:
+    def side_stream(self, like: Tensor) -> torch.classes.cuda.Stream:
         return torch.cuda.Stream(like.device, 0)
 
     @torch.jit.export
-    def prefetch(self, like: Tensor, xs: List[Tensor], s: torch.cuda.Stream) -> List[Tensor]:
+    def prefetch(self, like: Tensor, xs: List[Tensor], s: torch.classes.cuda.Stream) -> List[Tensor]:
         main = torch.cuda.current_stream(like.device)
         ready = torch.cuda.Event(False, False, False)
         main.record_event(ready)
@@ -537,7 +539,7 @@ class StreamOps(nn.Module):
         return out
 
     @torch.jit.export
-    def join(self, like: Tensor, s: torch.cuda.Stream) -> Tensor:
+    def join(self, like: Tensor, s: torch.classes.cuda.Stream) -> Tensor:
         done = torch.cuda.Event(False, False, False)
         s.record_event(done)
         torch.cuda.current_stream(like.device).wait_event(done)

@@ -85,8 +85,11 @@ public final class TorchOps implements AutoCloseable {
             }
             return Optional.of(ops);
         } catch (RuntimeException | IOException | UnsatisfiedLinkError e) {
-            LOG.log(System.Logger.Level.WARNING, "fused ops unavailable (" + what + ": " + e.getMessage()
-                    + "); falling back to eager DJL attention and kernels");
+            LOG.log(System.Logger.Level.WARNING, resource.equals(STREAMS_RESOURCE)
+                    ? "side-stream copies unavailable (" + what + ": " + e.getMessage() + "); streamed blocks are "
+                            + "copied on the compute stream"
+                    : "fused ops unavailable (" + what + ": " + e.getMessage()
+                            + "); falling back to eager DJL attention and kernels");
             return Optional.empty();
         }
     }

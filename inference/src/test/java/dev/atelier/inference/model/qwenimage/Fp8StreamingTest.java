@@ -119,6 +119,12 @@ class Fp8StreamingTest {
                     assertThrows(IllegalStateException.class, () -> l.forward(m.ones(new Shape(1, l.inFeatures()))),
                             "a streamed layer outside the forward is not on the device");
                     assertEquals(0f, maxDiff(resident, run(model, m, c)), 0f, "second forward the same");
+                    // the GPU path applies the placement while loading (each streamed block leaves right after it loads)
+                    try (QwenImageTransformer loaded = QwenImageTransformer.load(c, w, QwenImageTransformer.Impl.EAGER,
+                            placement)) {
+                        assertEquals(s.streamedBlocks(), loaded.streamer().orElseThrow().streamedBlocks());
+                        assertEquals(0f, maxDiff(resident, run(loaded, m, c)), 0f);
+                    }
                 }
             }
         }

@@ -12,6 +12,7 @@ import java.util.List;
  * seed, preset, steps, cfg, strength, modelFiles, model, loras, shift, weights, width, height), so files written by
  * either are read by the other; {@code sizeMode} is the studio's own. {@code GenerationMapping} maps it to requests.
  *
+ * @param weights  "AUTO", "BF16", "FP8" or null
  * @param sizeMode "MATCH_SOURCE", "MODEL_AREA" or "EXACT" ("" = the preset's)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -45,7 +46,7 @@ public record GenerationParameters(
         modelFiles = modelFiles == null ? List.of() : List.copyOf(modelFiles);
         model = model == null ? "" : model;
         loras = loras == null ? List.of() : List.copyOf(loras);
-        weights = weights == null ? "" : weights;
+        weights = weights == null || weights.isEmpty() ? null : weights; // null, not "": the engine reads an enum
         sizeMode = sizeMode == null ? "" : sizeMode;
     }
 

@@ -82,9 +82,6 @@ public final class GenerationViewModel {
         setup.budgetGiBProperty().addListener(o -> refreshEstimates());
         setup.deviceProperty().addListener(o -> refreshEstimates());
         studio.documentProperty().addListener(o -> refreshEstimates());
-        studio.parametersProperty().addListener((o, a, p) -> {
-            if (p != null && !p.prompt().isEmpty() && prompt.promptProperty().get().isEmpty()) prompt.recall(p);
-        });
     }
 
     public PromptViewModel prompt() { return prompt; }
@@ -106,6 +103,8 @@ public final class GenerationViewModel {
     private void attach(Document d) {
         attached = d;
         refreshResults();
+        // Opening a file or project that carries parameters recalls them into the prompt panel.
+        if (d != null && d.parameters() != null && !d.parameters().prompt().isEmpty()) prompt.recall(d.parameters());
         if (d != null) {
             d.addListener(new dev.atelier.app.document.DocumentListener() {
                 @Override public void photoChanged() { }
@@ -241,6 +240,7 @@ public final class GenerationViewModel {
     public void accept(int i) {
         if (i < 0 || i >= results.size()) return;
         studio.acceptResult(i);
+        studio.parametersProperty().set(results.get(i).parameters()); // exports of the new photo carry what made it
         studio.statusProperty().set(m.get("gen.accepted"));
     }
 

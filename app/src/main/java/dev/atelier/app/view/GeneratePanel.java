@@ -51,7 +51,8 @@ public final class GeneratePanel extends VBox {
         rebuildPresets();
 
         VBox jobs = jobs();
-        VBox content = new VBox(10, new PromptPanel(studio, gen), presets, jobs, new ResultsView(studio, gen));
+        PromptPanel prompt = new PromptPanel(studio, gen);
+        VBox content = new VBox(10, prompt, presets, jobs, new ResultsView(studio, gen), prompt.settings(), prompt.extras());
         content.setPadding(new Insets(10));
         ScrollPane scroll = new ScrollPane(content);
         scroll.setFitToWidth(true);

@@ -21,6 +21,7 @@ import javafx.scene.control.Slider;
 import javafx.scene.control.Spinner;
 import javafx.scene.control.TextArea;
 import javafx.scene.control.TextField;
+import javafx.scene.control.TitledPane;
 import javafx.scene.control.Tooltip;
 import javafx.scene.image.ImageView;
 import javafx.scene.input.TransferMode;
@@ -38,6 +39,8 @@ import javafx.util.StringConverter;
 final class PromptPanel extends VBox {
     private final PromptViewModel p;
     private final Messages m;
+    private final TitledPane settings;
+    private final TitledPane extras;
 
     PromptPanel(StudioViewModel studio, GenerationViewModel gen) {
         super(6);
@@ -118,7 +121,26 @@ final class PromptPanel extends VBox {
         reset.visibleProperty().bind(javafx.beans.binding.Bindings.createBooleanBinding(() -> !p.changedFields().isEmpty(),
                 p.changedFields()));
 
-        getChildren().addAll(heading(m.get("panel.prompt")), prompt, negative, grid, references(studio, gen), loras, reset);
+        getChildren().addAll(heading(m.get("panel.prompt")), prompt, negative);
+        settings = new TitledPane(m.get("panel.settings"), new VBox(6, grid, reset));
+        settings.setId("settingsPane");
+        extras = new TitledPane(m.get("panel.extras"), new VBox(8, references(studio, gen), loras));
+        extras.setId("extrasPane");
+        extras.setExpanded(false);
+        // a changed LoRA strength or an added reference should not hide: open the pane when its content changes
+        p.changedFields().addListener((SetChangeListener<String>) c -> {
+            if (p.changedFields().contains(PromptViewModel.LORAS)) extras.setExpanded(true);
+        });
+    }
+
+    /** Seed, steps, CFG, strength, size, variations (expanded). */
+    TitledPane settings() {
+        return settings;
+    }
+
+    /** Reference images and LoRAs (collapsed until used). */
+    TitledPane extras() {
+        return extras;
     }
 
     private VBox references(StudioViewModel studio, GenerationViewModel gen) {

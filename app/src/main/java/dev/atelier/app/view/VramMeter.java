@@ -49,11 +49,15 @@ final class VramMeter extends VBox {
         Label text = new Label(m.get("mem.waiting"));
         text.setId("memoryText");
         text.setWrapText(true);
+        text.setMaxWidth(310);
+        text.setMinHeight(javafx.scene.layout.Region.USE_PREF_SIZE);
         vm.memoryTextProperty().addListener((o, a, t) -> text.setText(t));
         Label comps = new Label();
         comps.setId("componentsText");
         comps.getStyleClass().add("value-label");
         comps.setWrapText(true);
+        comps.setMaxWidth(310);
+        comps.setMinHeight(javafx.scene.layout.Region.USE_PREF_SIZE);
         comps.textProperty().bind(vm.componentsTextProperty());
         Button setup = new Button(m.get("setup.button"), Icons.icon("mdi2f-folder-cog-outline"));
         setup.setId("setupButton");

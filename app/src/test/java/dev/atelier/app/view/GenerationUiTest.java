@@ -156,7 +156,7 @@ class GenerationUiTest {
         // A LoRA strength change marks the LoRA list; reset puts the preset back.
         run(() -> p.setLoraStrength(0, 0.5));
         assertTrue(robot.lookup("#lorasBox").query().getStyleClass().contains("changed"));
-        robot.clickOn("#resetButton");
+        fire(robot, "#resetButton");
         assertTrue(p.changedFields().isEmpty());
         assertEquals(1.0, p.loras().getFirst().strength());
 

@@ -115,7 +115,7 @@ public final class GeneratePanel extends VBox {
             b.setId("preset-" + p.name());
             b.getStyleClass().add("preset-button");
             b.setToggleGroup(presetGroup);
-            Label name = new Label(p.label());
+            Label name = new Label(p.origin().startsWith("builtin") ? m.getOr("preset." + p.name(), p.label()) : p.label());
             name.getStyleClass().add("preset-name");
             Label cost = new Label(setup.costLabel(p.name()));
             cost.getStyleClass().add("preset-cost");

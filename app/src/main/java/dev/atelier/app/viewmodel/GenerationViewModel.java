@@ -66,6 +66,8 @@ public final class GenerationViewModel {
     private final List<JobHandle> jobs = new ArrayList<>();
     private final java.util.Random random = new java.util.Random();
     private Document attached;
+    private boolean starting;
+    private boolean startCancelled;
 
     public GenerationViewModel(StudioViewModel studio, ModelSetupViewModel setup, Supplier<Engine> engineFactory,
             Executor fx, TaskRunner tasks) {
@@ -157,7 +159,41 @@ public final class GenerationViewModel {
             studio.errorProperty().set(e.getMessage());
             return;
         }
-        if (engine == null) engine = engineFactory.get();
+        queued.set(jobs.size() + requests.size());
+        running.set(true);
+        studio.statusProperty().set(m.get("gen.queued", n));
+        if (engine == null) {
+            // Starting the engine loads the native libraries (seconds): never on the FX thread.
+            stage.set(m.get("gen.starting"));
+            progress.set(-1);
+            starting = true;
+            startCancelled = false;
+            tasks.run(engineFactory::get, e -> {
+                engine = e;
+                starting = false;
+                if (startCancelled) {
+                    queued.set(0);
+                    running.set(false);
+                    stage.set("");
+                    progress.set(0);
+                    studio.statusProperty().set(m.get("gen.cancelled"));
+                } else {
+                    submit(doc, requests);
+                }
+            }, e -> {
+                starting = false;
+                queued.set(jobs.size());
+                running.set(!jobs.isEmpty());
+                stage.set("");
+                progress.set(0);
+                studio.errorProperty().set(m.get("gen.engineFailed", e.getMessage()));
+            });
+        } else {
+            submit(doc, requests);
+        }
+    }
+
+    private void submit(Document doc, List<EditRequest> requests) {
         for (EditRequest r : requests) {
             prompt.lastSeedProperty().set(r.settings().seed());
             JobHandle[] self = new JobHandle[1];
@@ -166,11 +202,11 @@ public final class GenerationViewModel {
         }
         queued.set(jobs.size());
         running.set(true);
-        studio.statusProperty().set(m.get("gen.queued", n));
     }
 
     /** Stops the running job (within one step) and drops the queued ones. */
     public void cancel() {
+        if (starting) startCancelled = true;
         for (JobHandle j : List.copyOf(jobs)) j.cancel();
     }
 

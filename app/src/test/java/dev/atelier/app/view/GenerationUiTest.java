@@ -174,9 +174,15 @@ class GenerationUiTest {
     }
 
     @Test
-    void generateShowsProgressAndPreviewEveryStepAndCancelStopsWithinAStep(FxRobot robot) {
+    void generateShowsProgressAndPreviewEveryStepAndCancelStopsWithinAStep(FxRobot robot) throws Exception {
         useModel();
         fake.setScript(FakeEngine.Script.done().withSteps(6).stepByStep());
+        BufferedImage ref = new BufferedImage(200, 160, BufferedImage.TYPE_INT_RGB);
+        Path refFile = tmp.resolve("hat.png");
+        ImageIO.write(ref, "png", refFile.toFile());
+        run(() -> gen.addReference(refFile));
+        assertEquals(1, vm.document().references().size());
+        assertEquals(1, robot.lookup("#referencesBox").queryAs(javafx.scene.layout.HBox.class).getChildren().size());
         robot.moveTo(onCanvas(0.3, 0.5)).press(MouseButton.PRIMARY).moveTo(onCanvas(0.6, 0.5)).release(MouseButton.PRIMARY);
         typePrompt(robot, "a red jacket");
         double[] maxProgress = {0};
@@ -185,6 +191,7 @@ class GenerationUiTest {
         waitUntil(() -> gen.runningProperty().get(), "job started");
         EditRequest r = (EditRequest) fake.requests().getFirst();
         assertEquals("a red jacket", r.prompt());
+        assertEquals(1, r.references().size(), "the reference image goes with the request");
         assertNotNull(r.mask(), "the painted mask goes with the request");
         assertEquals(40, r.settings().steps());
 
@@ -196,6 +203,9 @@ class GenerationUiTest {
             assertTrue(robot.lookup("#progressText").queryAs(Label.class).getText().startsWith("Step " + step + "/6"));
             assertNotNull(robot.lookup("#previewImage").queryAs(javafx.scene.image.ImageView.class).getImage());
         }
+        String comps = robot.lookup("#componentsText").queryAs(Label.class).getText();
+        assertTrue(comps.contains("transformer") && comps.contains("text encoder") && comps.contains("VAE"),
+                "per-component breakdown while the job runs: " + comps);
         robot.clickOn("#cancelButton");
         waitUntil(() -> !gen.runningProperty().get(), "cancelled");
         fake.advance(); // a permit for a third step must not be used: the job is over

@@ -1,17 +1,16 @@
 package dev.atelier.inference.api;
 
-import dev.atelier.inference.engine.LocalEngine;
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import dev.atelier.inference.engine.QwenImageRunners;
 
 /** How the studio gets an engine without touching the engine's internals. */
 public final class Engines {
     private Engines() {}
 
-    /**
-     * The in-process engine (its own thread; CPU float32 until GPU placement lands). Until the pipelines are merged
-     * its jobs end with NOT_AVAILABLE; then both methods delegate to {@code engine.QwenImageRunners.localEngine}.
-     */
+    /** The in-process engine (its own thread; CPU float32 until GPU placement lands). */
     public static Engine local() {
-        return LocalEngine.withoutPipelines();
+        return QwenImageRunners.localEngine();
     }
 
     /**
@@ -22,6 +21,6 @@ public final class Engines {
         if (workingAreaPixels < 64 * 64) {
             throw new IllegalArgumentException("working area: " + workingAreaPixels + " pixels, at least 64x64");
         }
-        return LocalEngine.withoutPipelines();
+        return QwenImageRunners.localEngine(new QwenImageRunners(NDManager.newBaseManager(Device.cpu()), workingAreaPixels));
     }
 }

@@ -60,7 +60,11 @@ public final class ModelSetup {
         if (!Files.isDirectory(dir.resolve("processor")) && !Files.isDirectory(dir.resolve("tokenizer"))) {
             missing.add("processor/ or tokenizer/ (tokenizer.json, vocab.json, merges.txt from " + DIFFUSERS_SOURCE + ")");
         }
+        // where the pipeline looks for a preset's LoRA by file name: loras/, lora/, the folder and its parent
         loras(dir.resolve("loras"), found, problems);
+        loras(dir.resolve("lora"), found, problems);
+        looseLoras(dir, found);
+        if (dir.toAbsolutePath().getParent() != null) looseLoras(dir.toAbsolutePath().getParent(), found);
         boolean ok = missing.isEmpty() && problems.isEmpty();
         return new ModelScan(dir, "diffusers", found, missing, problems, ok ? dir : null);
     }
@@ -93,6 +97,15 @@ public final class ModelSetup {
         for (Path f : weightFiles(dir)) {
             detect(f, size(f), found, problems);
         }
+    }
+
+    /** LoRA files lying in {@code dir} itself; anything else there is ignored. */
+    private static void looseLoras(Path dir, List<ModelScan.Component> found) {
+        List<ModelScan.Component> any = new ArrayList<>();
+        for (Path f : weightFiles(dir)) {
+            detect(f, size(f), any, new ArrayList<>());
+        }
+        any.stream().filter(c -> c.role().equals("lora")).forEach(found::add);
     }
 
     private static void detect(Path path, long bytes, List<ModelScan.Component> found, List<String> problems) {

@@ -40,7 +40,21 @@ public final class GeneratePanel extends VBox {
         setPrefWidth(330);
         setMinWidth(300);
 
-        VBox presets = new VBox(6, PromptPanel.heading(m.get("panel.presets")), presetButtons);
+        Label problems = new Label();
+        problems.setId("presetProblems");
+        problems.getStyleClass().add("hint");
+        problems.setWrapText(true);
+        problems.setMaxWidth(300);
+        Runnable showProblems = () -> {
+            var list = gen.prompt().presetProblems();
+            problems.setText(list.isEmpty() ? "" : m.get("gen.presetProblems", list.size()));
+            problems.setTooltip(list.isEmpty() ? null : new Tooltip(String.join("\n", list.stream().map(Object::toString).toList())));
+            problems.setVisible(!list.isEmpty());
+            problems.setManaged(!list.isEmpty());
+        };
+        gen.prompt().presetProblems().addListener((ListChangeListener<Object>) c -> showProblems.run());
+        showProblems.run();
+        VBox presets = new VBox(6, PromptPanel.heading(m.get("panel.presets")), presetButtons, problems);
         presets.setId("presetsSection");
         presetButtons.setPrefWrapLength(300);
         gen.prompt().presets().addListener((ListChangeListener<Preset>) c -> rebuildPresets());

@@ -290,6 +290,20 @@ class GenerationUiTest {
     }
 
     @Test
+    void userPresetsAreLoadedAndTheirProblemsShown(FxRobot robot) throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("presets"));
+        Files.writeString(dir.resolve("mine.json"), "{\"schema_version\":1,\"name\":\"mine\",\"label\":\"Mine\",\"steps\":12,"
+                + "\"cfg\":99}");
+        run(() -> gen.prompt().setCatalog(PresetLoader.load(dir)));
+        robot.clickOn("#preset-mine");
+        assertEquals(12, gen.prompt().stepsProperty().get());
+        assertEquals(4.0, gen.prompt().cfgProperty().get(), "the bad cfg fell back to the default");
+        Label problems = robot.lookup("#presetProblems").queryAs(Label.class);
+        assertTrue(problems.isVisible() && problems.getText().contains("1 problem"), problems.getText());
+        assertTrue(problems.getTooltip().getText().contains("mine.json: cfg"), problems.getTooltip().getText());
+    }
+
+    @Test
     void generateWithoutAModelLeadsToSetUp(FxRobot robot) {
         typePrompt(robot, "a cat");
         robot.clickOn("#generateButton");

@@ -54,6 +54,9 @@ public final class AtelierApp extends Application {
         window.attach(stage);
         if (opts.demo()) {
             DemoScene.open(vm);
+            gen.selectedProperty().set(1);
+            gen.compareSplitProperty().set(0.55);
+            gen.compareOnCanvasProperty().set(true);
         } else if (!vm.restoreAutosave()) {
             if (opts.file() != null) vm.open(opts.file());
             else vm.newDocument(1024, 1024);

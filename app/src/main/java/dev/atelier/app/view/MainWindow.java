@@ -206,6 +206,24 @@ public final class MainWindow {
                 e.consume();
             }
         });
+        // Compare on the canvas: the selected result over the photo up to the slider (Original hides it).
+        java.util.Map<Object, javafx.scene.image.Image> fxResults = new java.util.WeakHashMap<>();
+        Runnable compare = () -> {
+            int i = gen.selectedProperty().get();
+            boolean on = gen.compareOnCanvasProperty().get() && !gen.showOriginalProperty().get()
+                    && i >= 0 && i < gen.results().size();
+            if (!on) {
+                canvasView.setCompare(null, 1);
+                return;
+            }
+            var img = gen.results().get(i).image();
+            canvasView.setCompare(fxResults.computeIfAbsent(img, k -> FxImages.of(img)), gen.compareSplitProperty().get());
+        };
+        gen.compareOnCanvasProperty().addListener(o -> compare.run());
+        gen.showOriginalProperty().addListener(o -> compare.run());
+        gen.compareSplitProperty().addListener(o -> compare.run());
+        gen.selectedProperty().addListener(o -> compare.run());
+        gen.results().addListener((javafx.collections.ListChangeListener<Object>) c -> compare.run());
         gen.setupRequestedProperty().addListener((o, a, v) -> {
             if (!v) return;
             gen.setupRequestedProperty().set(false);

@@ -80,8 +80,12 @@ final class ResultsView extends VBox {
         recall.setId("recallButton");
         recall.setTooltip(new Tooltip(m.get("gen.recallTip")));
         recall.setOnAction(e -> gen.recall(gen.selectedProperty().get()));
+        ToggleButton onCanvas = new ToggleButton(null, Icons.icon("mdi2c-compare-horizontal"));
+        onCanvas.setId("compareOnCanvasButton");
+        onCanvas.setTooltip(new Tooltip(m.get("gen.compareOnCanvas")));
+        onCanvas.selectedProperty().bindBidirectional(gen.compareOnCanvasProperty());
         HBox actions = new HBox(4, accept, discard, recall);
-        VBox details = new VBox(6, compare, new HBox(6, showOriginal, split), actions);
+        VBox details = new VBox(6, compare, new HBox(6, showOriginal, split, onCanvas), actions);
         details.visibleProperty().bind(gen.selectedProperty().greaterThanOrEqualTo(0));
         details.managedProperty().bind(details.visibleProperty());
         empty.visibleProperty().bind(details.visibleProperty().not());

@@ -61,6 +61,7 @@ public final class GenerationViewModel {
     private final IntegerProperty selected = new SimpleIntegerProperty(-1);
     private final BooleanProperty showOriginal = new SimpleBooleanProperty();
     private final DoubleProperty compareSplit = new SimpleDoubleProperty(1);
+    private final BooleanProperty compareOnCanvas = new SimpleBooleanProperty();
     /** Set when Generate needs a model first; the view opens the set-up dialog and clears it. */
     private final BooleanProperty setupRequested = new SimpleBooleanProperty();
     private final List<JobHandle> jobs = new ArrayList<>();
@@ -100,6 +101,8 @@ public final class GenerationViewModel {
     public IntegerProperty selectedProperty() { return selected; }
     public BooleanProperty showOriginalProperty() { return showOriginal; }
     public DoubleProperty compareSplitProperty() { return compareSplit; }
+    /** Show the selected result on the canvas, over the photo up to the compare split. */
+    public BooleanProperty compareOnCanvasProperty() { return compareOnCanvas; }
     public BooleanProperty setupRequestedProperty() { return setupRequested; }
 
     private void attach(Document d) {

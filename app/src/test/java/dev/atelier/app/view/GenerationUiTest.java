@@ -240,6 +240,15 @@ class GenerationUiTest {
         fire(robot, "#showOriginalButton");
         assertFalse(robot.lookup("#compareResult").query().isVisible());
         fire(robot, "#showOriginalButton");
+        // ... and on the canvas: the left half of the canvas shows the result, the mask overlay is hidden.
+        fire(robot, "#compareOnCanvasButton");
+        assertNotNull(window.canvasView().compareImage());
+        fire(robot, "#showOriginalButton");
+        assertEquals(null, window.canvasView().compareImage(), "Original shows the photo alone");
+        fire(robot, "#showOriginalButton");
+        assertNotNull(window.canvasView().compareImage());
+        fire(robot, "#compareOnCanvasButton");
+        assertEquals(null, window.canvasView().compareImage());
 
         BufferedImage before = vm.document().photo();
         fire(robot, "#acceptButton");

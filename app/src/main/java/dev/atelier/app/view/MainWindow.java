@@ -228,7 +228,7 @@ public final class MainWindow {
             if (!v) return;
             gen.setupRequestedProperty().set(false);
             var scan = gen.setup().scanProperty().get();
-            String text = scan == null ? m.get("gen.noModelDialog") : m.get("gen.modelIncomplete", String.join("\n", scan.missing()));
+            String text = scan == null ? m.get("gen.noModelDialog") : m.get("gen.modelIncomplete", String.join("\n", GenerationViewModel.whatIsWrong(scan)));
             ButtonType setUp = new ButtonType(m.get("setup.button"), javafx.scene.control.ButtonBar.ButtonData.OK_DONE);
             Alert ask = new Alert(Alert.AlertType.WARNING, text, setUp, ButtonType.CANCEL);
             ask.setHeaderText(m.get("gen.noModelTitle"));

@@ -145,7 +145,7 @@ public final class GenerationViewModel {
         ModelScan scan = setup.scanProperty().get();
         if (scan == null || !scan.canEdit()) {
             studio.statusProperty().set(scan == null ? m.get("gen.noModel") : m.get("gen.modelIncomplete",
-                    String.join(", ", scan.missing())));
+                    String.join(", ", whatIsWrong(scan))));
             setupRequested.set(true);
             return;
         }
@@ -205,6 +205,13 @@ public final class GenerationViewModel {
         }
         queued.set(jobs.size());
         running.set(true);
+    }
+
+    /** The missing files, then the unusable ones, of a scan that cannot run edits. */
+    public static List<String> whatIsWrong(ModelScan scan) {
+        List<String> out = new ArrayList<>(scan.missing());
+        out.addAll(scan.problems());
+        return out;
     }
 
     /** Stops the running job (within one step) and drops the queued ones. */

@@ -231,7 +231,8 @@ class GenerationUiTest {
         assertEquals(100, gen.results().get(0).parameters().seed());
         assertEquals(101, gen.results().get(1).parameters().seed());
         assertEquals(2, robot.lookup("#resultsStrip").queryAs(javafx.scene.layout.HBox.class).getChildren().size());
-        assertTrue(Files.exists(tmp.resolve("recovery")), "the result was autosaved at once");
+        var recovered = new RecoveryStore(tmp.resolve("recovery"), new ProjectStore()).restore();
+        assertEquals(2, recovered.results().size(), "the results were autosaved as soon as they arrived");
 
         // Compare: the slider reveals part of the result; Original hides it.
         fire(robot, "#result-0");

@@ -57,6 +57,9 @@ public final class ModelSetup {
             }
             detect(sub, weightFiles(sub).stream().mapToLong(ModelSetup::size).sum(), found, problems);
         }
+        found.stream().filter(c -> c.role().equals("transformer") && !c.architecture().contains("edit-2511")).findFirst()
+                .ifPresent(c -> problems.add(dir + ": the transformer is " + c.architecture() + " (text to image), not "
+                        + "Qwen-Image-Edit-2511; choose the Qwen-Image-Edit-2511 folder (" + DIFFUSERS_SOURCE + ")"));
         if (!Files.isDirectory(dir.resolve("processor")) && !Files.isDirectory(dir.resolve("tokenizer"))) {
             missing.add("processor/ or tokenizer/ (tokenizer.json, vocab.json, merges.txt from " + DIFFUSERS_SOURCE + ")");
         }

@@ -71,6 +71,13 @@ class StudioFacadesTest {
     }
 
     @Test
+    void textToImageFolderIsNotTakenForEdits() {
+        ModelScan s = ModelSetup.scan(FIXTURES.resolve("qwen-image-2512-tiny"));
+        assertFalse(s.canEdit());
+        assertTrue(s.problems().getFirst().contains("qwen-image-2512"), s.problems().toString());
+    }
+
+    @Test
     void notAModelFolder() {
         ModelScan s = ModelSetup.scan(tmp);
         assertFalse(s.canEdit());

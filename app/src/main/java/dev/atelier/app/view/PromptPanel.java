@@ -94,6 +94,12 @@ final class PromptPanel extends VBox {
         size.getItems().setAll(SizePolicy.Mode.values());
         size.setConverter(converter(s -> m.get("size." + s.name().toLowerCase(java.util.Locale.ROOT))));
         size.valueProperty().bindBidirectional(p.sizeModeProperty());
+        Spinner<Integer> width = sideSpinner("widthField", p.widthProperty());
+        Spinner<Integer> height = sideSpinner("heightField", p.heightProperty());
+        HBox sides = new HBox(4, width, new Label("×"), height);
+        sides.setAlignment(Pos.CENTER_LEFT);
+        sides.visibleProperty().bind(p.sizeModeProperty().isNotEqualTo(SizePolicy.Mode.MATCH_SOURCE));
+        sides.managedProperty().bind(sides.visibleProperty());
         Spinner<Integer> batch = new Spinner<>(1, 8, p.batchProperty().get());
         batch.setId("batchField");
         batch.getValueFactory().valueProperty().addListener((o, a, v) -> p.batchProperty().set(v));
@@ -105,7 +111,7 @@ final class PromptPanel extends VBox {
         grid.addRow(1, label("gen.steps"), steps);
         grid.addRow(2, label("gen.cfg"), cfg);
         grid.addRow(3, label("gen.strength"), new HBox(4, strength, strengthValue));
-        grid.addRow(4, label("gen.size"), size);
+        grid.addRow(4, label("gen.size"), new VBox(4, size, sides));
         grid.addRow(5, label("gen.batch"), batch);
 
         Node[] markable = {steps, cfg, strength, size};
@@ -251,6 +257,17 @@ final class PromptPanel extends VBox {
         });
         box.getChildren().add(add);
         return box;
+    }
+
+    /** Width or height in steps of 16 within the engine's limits. */
+    private static Spinner<Integer> sideSpinner(String id, javafx.beans.property.IntegerProperty prop) {
+        Spinner<Integer> sp = new Spinner<>(SizePolicy.MIN_SIDE, SizePolicy.MAX_SIDE, prop.get(), 16);
+        sp.setId(id);
+        sp.setEditable(true);
+        sp.setPrefWidth(90);
+        sp.getValueFactory().valueProperty().addListener((o, a, v) -> prop.set(Math.round(v / 16f) * 16));
+        prop.addListener((o, a, v) -> sp.getValueFactory().setValue(v.intValue()));
+        return sp;
     }
 
     private static void mark(Node n, boolean changed) {

@@ -153,6 +153,15 @@ class GenerationUiTest {
         assertTrue(p.loras().getFirst().file().contains("Lightning"));
         assertEquals("把天空换成晚霞", p.promptProperty().get());
 
+        // Size: exact sides appear for EXACT, a change is marked and goes with the request's size policy.
+        assertFalse(robot.lookup("#widthField").query().getParent().isVisible());
+        run(() -> p.sizeModeProperty().set(dev.atelier.inference.api.SizePolicy.Mode.EXACT));
+        assertTrue(robot.lookup("#widthField").query().getParent().isVisible());
+        run(() -> robot.lookup("#widthField").queryAs(Spinner.class).getValueFactory().setValue(512));
+        assertEquals(512, p.widthProperty().get());
+        assertTrue(p.changedFields().contains(PromptViewModel.SIZE));
+        assertTrue(robot.lookup("#sizeField").query().getStyleClass().contains("changed"));
+
         // A LoRA strength change marks the LoRA list; reset puts the preset back.
         run(() -> p.setLoraStrength(0, 0.5));
         assertTrue(robot.lookup("#lorasBox").query().getStyleClass().contains("changed"));

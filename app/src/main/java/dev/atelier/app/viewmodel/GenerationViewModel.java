@@ -149,6 +149,11 @@ public final class GenerationViewModel {
             setupRequested.set(true);
             return;
         }
+        var preset = prompt.presetProperty().get();
+        if (preset != null && !preset.supports(dev.atelier.inference.api.Preset.EDIT)) {
+            studio.errorProperty().set(m.get("gen.presetNotForEdits", preset.label()));
+            return;
+        }
         if (prompt.promptProperty().get().isBlank()) {
             studio.errorProperty().set(m.get("gen.noPrompt"));
             return;

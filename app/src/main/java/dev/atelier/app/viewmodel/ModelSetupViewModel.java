@@ -29,6 +29,8 @@ import javafx.collections.ObservableMap;
  * Scans and estimates run through the {@link TaskRunner}. FX thread only.
  */
 public final class ModelSetupViewModel {
+    /** Physical memory of the machine (the CPU meter's scale). */
+    private static final long SYSTEM_MEMORY = systemMemory();
     private final Messages m;
     private final TaskRunner tasks;
     private final Telemetry telemetry;
@@ -171,10 +173,9 @@ public final class ModelSetupViewModel {
         if (s == null) return;
         Map<String, Long> comps = job != null ? job.components() : Map.of();
         if (s.cpuOnly() || s.deviceTotal() <= 0) {
-            long max = Runtime.getRuntime().maxMemory();
             memoryText.set(m.get("mem.cpu", gib(s.processUsed())));
             memoryFraction.set(0);
-            processFraction.set(Math.min(1, (double) s.processUsed() / Math.max(1, max + (16L << 30))));
+            processFraction.set(Math.min(1, (double) s.processUsed() / Math.max(1, SYSTEM_MEMORY)));
             budgetFraction.set(-1);
         } else {
             memoryText.set(m.get("mem.gpu", gib(s.deviceUsed()), gib(s.deviceTotal()), gib(s.processUsed())));
@@ -187,6 +188,14 @@ public final class ModelSetupViewModel {
                 .append(gib(v)));
         if (s.budget() > 0) sb.append(sb.isEmpty() ? "" : "\n").append(m.get("mem.budget", gib(s.budget())));
         componentsText.set(sb.toString());
+    }
+
+    private static long systemMemory() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getTotalMemorySize();
+        }
+        return Runtime.getRuntime().maxMemory();
     }
 
     static String gib(long bytes) {

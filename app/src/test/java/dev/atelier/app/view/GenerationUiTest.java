@@ -178,6 +178,11 @@ class GenerationUiTest {
         assertTrue(gen.setup().presetMissing().get("draft").isEmpty());
         assertTrue(gen.setup().presetMissing().get("quick-preview").stream()
                 .anyMatch(s -> s.contains("Qwen-Image-Edit-2511-Lightning-4steps-V1.0-bf16.safetensors")));
+        // Turbo is text-to-image only: Generate says so instead of running an edit with it.
+        robot.clickOn("#preset-turbo");
+        robot.clickOn("#generateButton");
+        assertTrue(fake.requests().isEmpty());
+        assertTrue(errors.getLast().contains("text-to-image"), errors.toString());
         assertTrue(robot.lookup("#memoryText").queryAs(Label.class).getText().contains("CPU only"),
                 "the meter says it shows process memory on a CPU-only machine");
     }

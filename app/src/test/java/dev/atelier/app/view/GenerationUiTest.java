@@ -337,6 +337,22 @@ class GenerationUiTest {
         WaitForAsyncUtils.waitForFxEvents();
         assertTrue(robot.lookup("#modelSetupDialog").tryQuery().isPresent(), "it leads to the model set-up");
         assertTrue(robot.lookup("#setupFolder").tryQuery().isPresent());
+
+        // Point it at the fixture model: the report lists the components and the presets, OK uses the folder.
+        run(() -> robot.lookup("#setupFolder").queryAs(javafx.scene.control.TextField.class)
+                .setText(EDIT_MODEL.toAbsolutePath().toString()));
+        fire(robot, "#setupScan");
+        String report = robot.lookup("#setupReport").queryAs(TextArea.class).getText();
+        assertTrue(report.contains("transformer") && report.contains("qwen-image-edit-2511") && report.contains("vae"), report);
+        assertTrue(report.contains("✓ Draft") && report.contains("✗ Quick preview"), report);
+        run(() -> {
+            var pane = (javafx.scene.control.DialogPane) robot.lookup("#modelSetupDialog").query();
+            ((javafx.scene.control.Button) pane.lookupButton(javafx.scene.control.ButtonType.OK)).fire();
+        });
+        assertTrue(gen.setup().scanProperty().get().canEdit());
+        assertEquals(EDIT_MODEL.toAbsolutePath(), gen.setup().folderProperty().get());
+        robot.clickOn("#generateButton");
+        waitUntil(() -> gen.results().size() == 1, "generated after the set-up");
     }
 
     @Test

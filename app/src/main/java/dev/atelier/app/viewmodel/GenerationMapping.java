@@ -5,6 +5,8 @@ import dev.atelier.app.document.GenerationParameters;
 import dev.atelier.app.document.ReferenceImage;
 import dev.atelier.app.mask.Mask;
 import dev.atelier.inference.api.EditRequest;
+import dev.atelier.inference.api.GenerateRequest;
+import dev.atelier.inference.api.Request;
 import dev.atelier.inference.api.GenerationSettings;
 import dev.atelier.inference.api.MaskImage;
 import dev.atelier.inference.api.RgbImage;
@@ -33,12 +35,46 @@ public final class GenerationMapping {
                 p.strengthProperty().get(), size, s);
     }
 
+    /**
+     * Text to image with the fields' settings (a generate-only preset such as turbo): the size follows the size
+     * policy — exact sides, or about {@code width x height} pixels (keep photo size: the photo's area, at most the
+     * model's 1024²) with the photo's aspect ratio, sides multiples of 16.
+     */
+    public static GenerateRequest generateRequest(Path model, Document doc, PromptViewModel p, long seed) {
+        var preset = p.presetProperty().get();
+        GenerationSettings s = new GenerationSettings(preset == null ? "" : preset.name(),
+                preset == null ? WeightVariant.AUTO : preset.weights(), seed, p.stepsProperty().get(),
+                p.cfgProperty().get(), preset == null ? null : preset.shift(), List.copyOf(p.loras()));
+        int w, h;
+        if (p.sizeModeProperty().get() == SizePolicy.Mode.EXACT) {
+            w = p.widthProperty().get();
+            h = p.heightProperty().get();
+        } else {
+            double area = p.sizeModeProperty().get() == SizePolicy.Mode.MODEL_AREA
+                    ? (double) p.widthProperty().get() * p.heightProperty().get()
+                    : Math.min((double) doc.width() * doc.height(), 1024.0 * 1024);
+            double aspect = (double) doc.width() / doc.height();
+            w = side(Math.sqrt(area * aspect));
+            h = side(Math.sqrt(area / aspect));
+        }
+        return new GenerateRequest(model, p.promptProperty().get(), p.negativeProperty().get(), w, h, s);
+    }
+
+    private static int side(double v) {
+        int r = (int) Math.round(v / 16) * 16;
+        return Math.max(SizePolicy.MIN_SIDE, Math.min(SizePolicy.MAX_SIDE, r));
+    }
+
     /** The engine's record of a finished job as the studio's record (adds the size policy of the request). */
-    public static GenerationParameters fromEngine(dev.atelier.inference.api.GenerationParameters e, EditRequest r) {
+    public static GenerationParameters fromEngine(dev.atelier.inference.api.GenerationParameters e, Request r) {
+        SizePolicy size = switch (r) {
+            case EditRequest er -> er.size();
+            case GenerateRequest g -> SizePolicy.exact(g.width(), g.height());
+        };
         return new GenerationParameters(e.prompt(), e.negative(), e.seed(), e.preset(), e.steps(), e.cfg(),
                 e.strength() == null ? 0 : e.strength(), e.modelFiles(), e.model(),
                 e.loras().stream().map(l -> new GenerationParameters.Lora(l.file(), l.strength())).toList(), e.shift(),
-                e.weights() == null ? "" : e.weights().name(), r.size().mode().name(), r.size().width(), r.size().height());
+                e.weights() == null ? "" : e.weights().name(), size.mode().name(), size.width(), size.height());
     }
 
     public static RgbImage toRgb(BufferedImage img) {

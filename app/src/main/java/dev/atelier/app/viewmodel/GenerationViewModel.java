@@ -6,6 +6,7 @@ import dev.atelier.app.document.ReferenceImage;
 import dev.atelier.app.document.ResultImage;
 import dev.atelier.app.io.ImageLoader;
 import dev.atelier.inference.api.EditRequest;
+import dev.atelier.inference.api.Request;
 import dev.atelier.inference.api.Engine;
 import dev.atelier.inference.api.EngineEvent;
 import dev.atelier.inference.api.FailureKind;
@@ -143,26 +144,36 @@ public final class GenerationViewModel {
         Document doc = studio.document();
         if (doc == null) return;
         ModelScan scan = setup.scanProperty().get();
+        var preset = prompt.presetProperty().get();
+        boolean textToImage = preset != null && !preset.supports(dev.atelier.inference.api.Preset.EDIT);
+        if (textToImage && scan != null && scan.generateModel() != null) {
+            generateWith(doc, scan.generateModel(), true);
+            return;
+        }
+        if (textToImage) {
+            studio.errorProperty().set(m.get("gen.presetNeedsT2i", preset.label()));
+            return;
+        }
         if (scan == null || !scan.canEdit()) {
             studio.statusProperty().set(scan == null ? m.get("gen.noModel") : m.get("gen.modelIncomplete",
                     String.join(", ", whatIsWrong(scan))));
             setupRequested.set(true);
             return;
         }
-        var preset = prompt.presetProperty().get();
-        if (preset != null && !preset.supports(dev.atelier.inference.api.Preset.EDIT)) {
-            studio.errorProperty().set(m.get("gen.presetNotForEdits", preset.label()));
-            return;
-        }
+        generateWith(doc, scan.editModel(), false);
+    }
+
+    private void generateWith(Document doc, Path model, boolean textToImage) {
         if (prompt.promptProperty().get().isBlank()) {
             studio.errorProperty().set(m.get("gen.noPrompt"));
             return;
         }
         int n = Math.max(1, Math.min(8, prompt.batchProperty().get()));
         long[] seeds = prompt.seedsFor(n, random::nextLong);
-        List<EditRequest> requests = new ArrayList<>();
+        List<Request> requests = new ArrayList<>();
         try {
-            for (long s : seeds) requests.add(GenerationMapping.editRequest(scan.editModel(), doc, prompt, s));
+            for (long s : seeds) requests.add(textToImage ? GenerationMapping.generateRequest(model, doc, prompt, s)
+                    : GenerationMapping.editRequest(model, doc, prompt, s));
         } catch (IllegalArgumentException e) {
             studio.errorProperty().set(e.getMessage());
             return;
@@ -201,8 +212,8 @@ public final class GenerationViewModel {
         }
     }
 
-    private void submit(Document doc, List<EditRequest> requests) {
-        for (EditRequest r : requests) {
+    private void submit(Document doc, List<Request> requests) {
+        for (Request r : requests) {
             prompt.lastSeedProperty().set(r.settings().seed());
             JobHandle[] self = new JobHandle[1];
             self[0] = engine.run(r, ev -> fx.execute(() -> onEvent(self[0], doc, r, ev)));
@@ -225,7 +236,7 @@ public final class GenerationViewModel {
         for (JobHandle j : List.copyOf(jobs)) j.cancel();
     }
 
-    private void onEvent(JobHandle job, Document doc, EditRequest r, EngineEvent ev) {
+    private void onEvent(JobHandle job, Document doc, Request r, EngineEvent ev) {
         switch (ev) {
             case EngineEvent.Stage s -> {
                 stage.set(s.name());

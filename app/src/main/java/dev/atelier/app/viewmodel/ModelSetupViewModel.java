@@ -111,7 +111,6 @@ public final class ModelSetupViewModel {
     /** Predictions for every preset at the photo's size (background). */
     public void estimate(List<Preset> presets, int photoWidth, int photoHeight, int references) {
         ModelScan s = scan.get();
-        Path model = s == null ? null : s.editModel();
         String dev = deviceName();
         long budget = budgetBytes();
         double area = Math.min((double) photoWidth * photoHeight, 1024.0 * 1024);
@@ -121,6 +120,7 @@ public final class ModelSetupViewModel {
             Map<String, CostEstimate> out = new LinkedHashMap<>();
             for (Preset p : presets) {
                 String kind = p.supports(Preset.EDIT) ? Preset.EDIT : Preset.GENERATE;
+                Path model = s == null ? null : kind.equals(Preset.EDIT) ? s.editModel() : s.generateModel();
                 try {
                     out.put(p.name(), CostEstimate.of(model, p, kind, w, h, references, dev, budget));
                 } catch (RuntimeException e) {

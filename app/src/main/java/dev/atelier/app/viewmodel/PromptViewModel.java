@@ -102,7 +102,7 @@ public final class PromptViewModel {
             sizeMode.set(p.size().mode());
             width.set(p.size().width());
             height.set(p.size().height());
-            loras.setAll(p.settings(Preset.EDIT, 0).loras());
+            loras.setAll(p.settings(kindOf(p), 0).loras());
         } finally {
             applying = false;
         }
@@ -111,6 +111,11 @@ public final class PromptViewModel {
 
     public void choosePreset(String name) {
         presets.stream().filter(p -> p.name().equals(name)).findFirst().ifPresent(this::choosePreset);
+    }
+
+    /** The job kind a preset runs as in the studio: edits, unless it is text-to-image only (turbo). */
+    public static String kindOf(Preset p) {
+        return p.supports(Preset.EDIT) ? Preset.EDIT : Preset.GENERATE;
     }
 
     /** Puts the fields back to the preset's values. */
@@ -141,7 +146,7 @@ public final class PromptViewModel {
             if (Math.abs(strength.get() - p.strength()) > 1e-9) now.add(STRENGTH);
             if (sizeMode.get() != p.size().mode() || (sizeMode.get() != SizePolicy.Mode.MATCH_SOURCE
                     && (width.get() != p.size().width() || height.get() != p.size().height()))) now.add(SIZE);
-            if (!Objects.equals(List.copyOf(loras), p.settings(Preset.EDIT, 0).loras())) now.add(LORAS);
+            if (!Objects.equals(List.copyOf(loras), p.settings(kindOf(p), 0).loras())) now.add(LORAS);
         }
         changed.retainAll(now);
         changed.addAll(now);

@@ -178,11 +178,22 @@ class GenerationUiTest {
         assertTrue(gen.setup().presetMissing().get("draft").isEmpty());
         assertTrue(gen.setup().presetMissing().get("quick-preview").stream()
                 .anyMatch(s -> s.contains("Qwen-Image-Edit-2511-Lightning-4steps-V1.0-bf16.safetensors")));
-        // Turbo is text-to-image only: Generate says so instead of running an edit with it.
+        // Turbo is text to image: with the 2512 folder beside the edit model it makes a new image of the photo's
+        // aspect with the preset's 4 steps, CFG 1 and Turbo LoRA; without one, Generate says what is needed.
+        assertEquals(EDIT_MODEL.getParent().resolve("qwen-image-2512-tiny").toAbsolutePath(),
+                gen.setup().scanProperty().get().generateModel().toAbsolutePath());
         robot.clickOn("#preset-turbo");
         robot.clickOn("#generateButton");
-        assertTrue(fake.requests().isEmpty());
-        assertTrue(errors.getLast().contains("text-to-image"), errors.toString());
+        waitUntil(() -> gen.results().size() == 1, "text to image done");
+        var t2i = (dev.atelier.inference.api.GenerateRequest) fake.requests().getLast();
+        assertEquals(4, t2i.settings().steps());
+        assertEquals(1.0, t2i.settings().cfg());
+        assertTrue(t2i.settings().loras().getFirst().file().contains("Turbo"));
+        assertEquals(1024 * 1024, t2i.width() * t2i.height(), 40_000, "about the model area");
+        assertEquals(320.0 / 256, (double) t2i.width() / t2i.height(), 0.05, "the photo's aspect");
+        run(() -> gen.setup().apply(EDIT_MODEL, ModelSetup.scan(EDIT_MODEL).withGenerateModel(null), 0, "cpu"));
+        robot.clickOn("#generateButton");
+        assertTrue(errors.getLast().contains("Qwen-Image-2512"), errors.toString());
         assertTrue(robot.lookup("#memoryText").queryAs(Label.class).getText().contains("CPU only"),
                 "the meter says it shows process memory on a CPU-only machine");
     }

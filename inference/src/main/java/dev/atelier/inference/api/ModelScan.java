@@ -14,9 +14,20 @@ import java.util.List;
  * @param missing    files the edit pipeline still needs, as paths relative to {@code root} with where to get them
  * @param problems   files that are there but unusable (header or shape errors), naming the file
  * @param editModel  what to pass as {@link Request#model()} for edits (null when not runnable)
+ * @param generateModel a complete Qwen-Image-2512 diffusers folder for text to image (the folder itself or a sibling
+ *                      of it), or null
  */
 public record ModelScan(Path root, String layout, List<Component> components, List<String> missing,
-        List<String> problems, Path editModel) {
+        List<String> problems, Path editModel, Path generateModel) {
+    public ModelScan(Path root, String layout, List<Component> components, List<String> missing, List<String> problems,
+            Path editModel) {
+        this(root, layout, components, missing, problems, editModel, null);
+    }
+
+    public ModelScan withGenerateModel(Path g) {
+        return new ModelScan(root, layout, components, missing, problems, editModel, g);
+    }
+
     /**
      * @param role         "transformer", "text_encoder", "vae", "lora" or "unknown"
      * @param architecture e.g. "qwen-image-edit-2511"
@@ -49,7 +60,10 @@ public record ModelScan(Path root, String layout, List<Component> components, Li
      * and fp8 weights that were not found (exact file names). Empty: it can run.
      */
     public List<String> missingFor(Preset p, String kind) {
-        List<String> out = new ArrayList<>(missing);
+        List<String> out = new ArrayList<>(Preset.GENERATE.equals(kind) ? List.of() : missing);
+        if (Preset.GENERATE.equals(kind) && generateModel == null) {
+            out.add("a Qwen-Image-2512 diffusers folder next to this one (https://huggingface.co/Qwen/Qwen-Image-2512)");
+        }
         if (!p.supports(kind)) {
             out.add("(preset is for " + String.join("/", p.kinds()) + " only)");
             return out;

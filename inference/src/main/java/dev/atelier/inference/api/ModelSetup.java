@@ -30,6 +30,40 @@ public final class ModelSetup {
 
     /** Scans {@code dir}; never throws for bad files (they become problems). */
     public static ModelScan scan(Path dir) {
+        ModelScan s = scanOnly(dir);
+        return s.generateModel() != null || dir == null || !Files.isDirectory(dir) ? s : s.withGenerateModel(textToImage(dir));
+    }
+
+    /**
+     * A complete Qwen-Image-2512 diffusers folder: {@code dir} itself or one of its siblings (the usual layout keeps
+     * both models side by side), else null.
+     */
+    static Path textToImage(Path dir) {
+        List<Path> candidates = new ArrayList<>();
+        candidates.add(dir);
+        Path parent = dir.toAbsolutePath().getParent();
+        if (parent != null) {
+            try (Stream<Path> s = Files.list(parent)) {
+                s.filter(Files::isDirectory).filter(d -> Files.isRegularFile(d.resolve("model_index.json"))).sorted()
+                        .forEach(candidates::add);
+            } catch (IOException e) {
+                // no siblings to offer
+            }
+        }
+        for (Path c : candidates) {
+            if (!Files.isRegularFile(c.resolve("model_index.json"))) {
+                continue;
+            }
+            ModelScan s = diffusers(c);
+            boolean t2i = s.of("transformer").stream().anyMatch(t -> t.architecture().contains("2512"));
+            if (t2i && s.missing().isEmpty() && s.of("transformer").size() == 1 && s.of("vae").size() == 1) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    private static ModelScan scanOnly(Path dir) {
         if (dir == null || !Files.isDirectory(dir)) {
             return new ModelScan(dir, "unknown", List.of(), List.of(), List.of((dir == null ? "no folder" : dir)
                     + ": not a folder; choose a diffusers model folder or ComfyUI's models/ folder"), null);

@@ -25,6 +25,11 @@ class StudioFacadesTest {
         assertEquals("diffusers", s.layout());
         assertTrue(s.canEdit(), s.missing() + " " + s.problems());
         assertEquals(EDIT, s.editModel());
+        assertEquals(FIXTURES.resolve("qwen-image-2512-tiny").toAbsolutePath(), s.generateModel().toAbsolutePath(),
+                "the text-to-image model beside it is offered for generate-only presets");
+        Preset turbo = PresetLoader.loadShipped().require("turbo");
+        assertTrue(s.missingFor(turbo, Preset.GENERATE).stream().noneMatch(m -> m.contains("2512 diffusers")));
+        assertTrue(s.withGenerateModel(null).missingFor(turbo, Preset.GENERATE).stream().anyMatch(m -> m.contains("Qwen-Image-2512")));
         assertEquals("qwen-image-edit-2511", s.of("transformer").getFirst().architecture());
         assertEquals(1, s.of("vae").size());
         assertTrue(s.of("vae").getFirst().bytes() > 0);

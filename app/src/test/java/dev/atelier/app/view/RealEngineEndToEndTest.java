@@ -156,5 +156,23 @@ class RealEngineEndToEndTest {
         assertEquals(7, gen.prompt().seedProperty().get());
         assertEquals(3, gen.prompt().stepsProperty().get());
         assertNotNull(vm.parametersProperty().get());
+
+        // Text to image with a user's generate-only preset runs on the Qwen-Image-2512 model beside the edit model.
+        Path presets = Files.createDirectories(tmp.resolve("presets"));
+        Files.writeString(presets.resolve("sketch.json"), "{\"schema_version\":1,\"name\":\"sketch\",\"kinds\":[\"generate\"],"
+                + "\"steps\":2,\"cfg\":1.0,\"size\":{\"mode\":\"exact\",\"width\":256,\"height\":256}}");
+        run(() -> {
+            gen.prompt().setCatalog(PresetLoader.load(presets));
+            gen.prompt().choosePreset("sketch");
+            gen.prompt().promptProperty().set("a lighthouse");
+            gen.generate();
+        });
+        WaitForAsyncUtils.waitFor(120, TimeUnit.SECONDS, () -> !errors.isEmpty() || gen.results().size() == 1);
+        WaitForAsyncUtils.waitForFxEvents();
+        assertTrue(errors.isEmpty(), errors.toString());
+        var t2i = gen.results().getFirst();
+        assertEquals(256, t2i.image().getWidth());
+        assertEquals("sketch", t2i.parameters().preset());
+        assertEquals("a lighthouse", t2i.parameters().prompt());
     }
 }

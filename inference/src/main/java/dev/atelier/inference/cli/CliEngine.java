@@ -21,7 +21,7 @@ final class CliEngine {
     static final int CANCELLED = 130;
 
     /** Which engine the commands use; tests install a fake. The pipelines replace the default when they land. */
-    static volatile Supplier<Engine> factory = LocalEngine::withoutPipelines;
+    static volatile Supplier<Engine> factory = dev.atelier.inference.engine.QwenImageRunners::localEngine;
 
     private CliEngine() {}
 

@@ -46,18 +46,9 @@ final class ImageFiles {
 
     /** A mask file: gray levels (PIL's "L" conversion for colour files), 255 = repaint. */
     static MaskImage readMask(String option, Path file) {
-        BufferedImage img = decode(option, file);
-        int w = img.getWidth();
-        int h = img.getHeight();
-        int[] argb = img.getRGB(0, 0, w, h, null, 0, w);
-        byte[] v = new byte[argb.length];
-        for (int i = 0; i < v.length; i++) {
-            int r = (argb[i] >> 16) & 0xFF;
-            int g = (argb[i] >> 8) & 0xFF;
-            int b = argb[i] & 0xFF;
-            v[i] = (byte) ((r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16);
-        }
-        return new MaskImage(w, h, v);
+        // Gray PNGs as stored (getRGB would apply a gamma curve to them), colour ones by ITU-R 601 luma (Pillow's "L").
+        return dev.atelier.inference.pipeline.PipelineImages.toMask(
+                dev.atelier.inference.image.BufferedImages.toRgbImage(decode(option, file)));
     }
 
     private static BufferedImage decode(String option, Path file) {

@@ -31,14 +31,25 @@ public final class LocalEngine implements Engine {
     private final PipelineRunner<GenerateRequest> generate;
     private final ExecutorService thread;
     private final Set<Job> live = ConcurrentHashMap.newKeySet();
+    private final AutoCloseable resources;
 
     public LocalEngine(PipelineRunner<EditRequest> edit, PipelineRunner<GenerateRequest> generate) {
         this(edit, generate, "atelier-engine");
     }
 
     public LocalEngine(PipelineRunner<EditRequest> edit, PipelineRunner<GenerateRequest> generate, String threadName) {
+        this(edit, generate, threadName, null);
+    }
+
+    /**
+     * @param resources closed on the engine thread after the jobs already queued when the engine is closed (loaded
+     *                  models), or null
+     */
+    public LocalEngine(PipelineRunner<EditRequest> edit, PipelineRunner<GenerateRequest> generate, String threadName,
+            AutoCloseable resources) {
         this.edit = edit;
         this.generate = generate;
+        this.resources = resources;
         this.thread = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, threadName);
             t.setDaemon(true);
@@ -118,6 +129,19 @@ public final class LocalEngine implements Engine {
     @Override
     public void close() {
         live.forEach(Job::cancel);
+        if (resources != null) {
+            try {
+                thread.execute(() -> {
+                    try {
+                        resources.close();
+                    } catch (Exception ignored) {
+                        // best effort at shutdown
+                    }
+                });
+            } catch (RejectedExecutionException alreadyClosed) {
+                return;
+            }
+        }
         thread.shutdown();
     }
 

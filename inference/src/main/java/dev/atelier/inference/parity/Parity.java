@@ -25,6 +25,7 @@ public final class Parity {
                 all.add(new dev.atelier.inference.model.qwenimage.QwenImageTransformerParity(kind, impl));
             }
         }
+        all.addAll(dev.atelier.inference.pipeline.PipelineParityChecks.all());
         all.add(new dev.atelier.inference.io.GgufDequantCheck());
         for (var group : dev.atelier.inference.model.qwenimage.QwenImageFormatsParity.Group.values()) {
             all.add(new dev.atelier.inference.model.qwenimage.QwenImageFormatsParity(group));

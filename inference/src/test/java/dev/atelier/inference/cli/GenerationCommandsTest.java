@@ -53,8 +53,11 @@ class GenerationCommandsTest {
     String out;
     String err;
 
+    java.util.function.Supplier<dev.atelier.inference.api.Engine> previous;
+
     @BeforeEach
     void setUp() throws Exception {
+        previous = CliEngine.factory;
         model = Files.createDirectory(dir.resolve("model"));
         photo = dir.resolve("in.png");
         png(photo, 80, 48, 0x336699);
@@ -64,7 +67,7 @@ class GenerationCommandsTest {
 
     @AfterEach
     void tearDown() {
-        CliEngine.factory = LocalEngine::withoutPipelines;
+        CliEngine.factory = previous;
     }
 
     static void png(Path p, int w, int h, int rgb) throws Exception {

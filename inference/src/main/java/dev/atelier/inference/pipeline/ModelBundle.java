@@ -1,0 +1,317 @@
+package dev.atelier.inference.pipeline;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.atelier.inference.api.EngineError;
+import dev.atelier.inference.api.FailureKind;
+import dev.atelier.inference.api.LoraSpec;
+import dev.atelier.inference.io.WeightStore;
+import dev.atelier.inference.io.WeightStores;
+import dev.atelier.inference.lora.LoraAdapter;
+import dev.atelier.inference.lora.LoraLoader;
+import dev.atelier.inference.model.qwenimage.QwenImageConfig;
+import dev.atelier.inference.model.qwenimage.QwenImageTransformer;
+import dev.atelier.inference.model.qwenvl.QwenVlModel;
+import dev.atelier.inference.model.vae.QwenImageVae;
+import dev.atelier.inference.nn.Weights;
+import dev.atelier.inference.sched.SchedulerConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+
+/**
+ * A diffusers Qwen-Image model folder ({@code model_index.json} + {@code scheduler/ text_encoder/ tokenizer/
+ * [processor/] transformer/ vae/}) with its components loaded lazily on first use and kept until {@link #close}.
+ * A missing folder or file fails with {@link FailureKind#MODEL_MISSING} naming it (e.g. "the model folder X has no
+ * vae/ (the VAE)"); unreadable configs or weights with {@link FailureKind#MODEL_INVALID}.
+ *
+ * <p>Native memory: every component's weights live in its own child of the bundle's manager.
+ */
+public final class ModelBundle implements AutoCloseable {
+    /** Which pipeline family the folder is for ({@code model_index.json}'s {@code _class_name}). */
+    public enum Kind { EDIT, TEXT_TO_IMAGE }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path dir;
+    private final Kind kind;
+    private final String className;
+    private final Device device;
+    private final DataType dtype;
+    private final NDManager manager;
+    private final java.util.Set<String> loadedFiles = new java.util.LinkedHashSet<>();
+    private SchedulerConfig scheduler;
+    private QwenImageTransformer transformer;
+    private NDManager transformerManager;
+    private List<LoraSpec> loras = List.of();
+    private final List<String> loraFiles = new ArrayList<>();
+    private QwenImageVae vae;
+    private PromptEncoder promptEncoder;
+
+    private ModelBundle(Path dir, Kind kind, String className, Device device, DataType dtype, NDManager parent) {
+        this.dir = dir;
+        this.kind = kind;
+        this.className = className;
+        this.device = device;
+        this.dtype = dtype;
+        this.manager = parent.newSubManager(device);
+    }
+
+    /** Opens a model folder on the CPU in float32 (the parity setting). */
+    public static ModelBundle open(Path dir, NDManager parent) {
+        return open(dir, parent, Device.cpu(), DataType.FLOAT32);
+    }
+
+    /** Reads {@code model_index.json}; nothing is loaded yet. */
+    public static ModelBundle open(Path dir, NDManager parent, Device device, DataType dtype) {
+        if (dir == null || !Files.exists(dir)) {
+            throw missing("the model folder " + dir + " does not exist", "Choose the folder that holds model_index.json.");
+        }
+        if (!Files.isDirectory(dir)) {
+            throw new EngineError(FailureKind.NOT_AVAILABLE, dir + " is a single file; this build runs diffusers model "
+                    + "folders only", "Point --model at the folder that holds model_index.json, transformer/ and vae/.");
+        }
+        Path index = dir.resolve("model_index.json");
+        if (!Files.isRegularFile(index)) {
+            throw missing("the model folder " + dir + " has no model_index.json (not a diffusers model folder)",
+                    "Point --model at the folder that holds model_index.json, transformer/ and vae/.");
+        }
+        String cls;
+        try {
+            JsonNode n = JSON.readTree(index.toFile());
+            cls = n.path("_class_name").asText("");
+        } catch (IOException e) {
+            throw invalid(index + ": not valid JSON (" + e.getMessage() + ")");
+        }
+        Kind kind = cls.contains("Edit") ? Kind.EDIT : cls.startsWith("QwenImage") ? Kind.TEXT_TO_IMAGE : null;
+        if (kind == null) {
+            throw invalid(index + ": _class_name '" + cls + "' is not a Qwen-Image pipeline (QwenImagePipeline, "
+                    + "QwenImageEditPlusPipeline, ...)");
+        }
+        return new ModelBundle(dir, kind, cls, device, dtype, parent);
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    public String className() {
+        return className;
+    }
+
+    public DataType dtype() {
+        return dtype;
+    }
+
+    /** Weight files loaded so far (for the generation parameters). */
+    public synchronized List<String> loadedFiles() {
+        List<String> all = new ArrayList<>(loadedFiles);
+        all.addAll(loraFiles);
+        return List.copyOf(all);
+    }
+
+    /** Whether {@code component} ("transformer", "vae", "text_encoder") is loaded already. */
+    public synchronized boolean isLoaded(String component) {
+        return switch (component) {
+            case "transformer" -> transformer != null;
+            case "vae" -> vae != null;
+            case "text_encoder" -> promptEncoder != null;
+            default -> throw new IllegalArgumentException("unknown component " + component);
+        };
+    }
+
+    /** Bytes of the loaded weights per component (for memory events). */
+    public synchronized java.util.Map<String, Long> loadedBytes() {
+        java.util.Map<String, Long> m = new java.util.LinkedHashMap<>();
+        if (vae != null) {
+            m.put("vae", vae.parameterBytes());
+        }
+        return m;
+    }
+
+    public synchronized SchedulerConfig scheduler() {
+        if (scheduler == null) {
+            Path cfg = file("scheduler", "scheduler_config.json", "the scheduler");
+            try {
+                scheduler = SchedulerConfig.read(cfg);
+            } catch (RuntimeException e) {
+                throw invalid(cfg + ": " + e.getMessage());
+            }
+        }
+        return scheduler;
+    }
+
+    public synchronized QwenImageTransformer transformer() {
+        if (transformer == null) {
+            Path folder = folder("transformer", "the diffusion transformer");
+            Path cfg = file("transformer", "config.json", "the diffusion transformer");
+            requireWeights(folder, "the diffusion transformer");
+            QwenImageConfig config = QwenImageConfig.read(cfg);
+            NDManager m = manager.newSubManager();
+            try (WeightStore store = WeightStores.open(folder)) {
+                Weights w = new Weights(store, m, dtype);
+                transformer = QwenImageTransformer.load(config, w, QwenImageTransformer.Impl.FUSED);
+                transformerManager = m;
+                mergeLoras(store, w, m);
+            } catch (RuntimeException e) {
+                if (transformer != null) {
+                    transformer.close();
+                    transformer = null;
+                }
+                m.close();
+                throw e;
+            }
+            record(folder);
+        }
+        return transformer;
+    }
+
+    /**
+     * The LoRAs merged into the transformer ({@code W + s * delta}, in the weights' dtype). A different list than
+     * the current one drops the loaded transformer, so the next {@link #transformer()} reloads it from disk and
+     * merges these (exact: no subtract-and-re-add drift between jobs). A file is looked up as given, then in the
+     * model folder, its {@code loras/} and {@code lora/} folders and the model folder's parent.
+     */
+    public synchronized void setLoras(List<LoraSpec> specs) {
+        List<LoraSpec> next = List.copyOf(specs);
+        if (next.equals(loras)) {
+            return;
+        }
+        for (LoraSpec l : next) {
+            resolveLora(l.file());
+        }
+        if (transformer != null) {
+            transformer.close();
+            transformer = null;
+            transformerManager.close();
+            transformerManager = null;
+        }
+        loras = next;
+    }
+
+    private void mergeLoras(WeightStore store, Weights w, NDManager m) {
+        loraFiles.clear();
+        if (loras.isEmpty()) {
+            return;
+        }
+        java.util.Map<String, long[]> modules = LoraLoader.linearModules(store);
+        for (LoraSpec l : loras) {
+            Path file = resolveLora(l.file());
+            try (LoraAdapter a = LoraLoader.load(file, modules, m)) {
+                a.merge(w.modules(), (float) l.strength());
+            }
+            loraFiles.add(file.toString());
+        }
+    }
+
+    /** Where a LoRA file named in a request or preset is. */
+    Path resolveLora(String file) {
+        Path given = Path.of(file);
+        List<Path> candidates = given.isAbsolute() ? List.of(given) : List.of(given, dir.resolve(file),
+                dir.resolve("loras").resolve(file), dir.resolve("lora").resolve(file),
+                dir.toAbsolutePath().getParent() == null ? given : dir.toAbsolutePath().getParent().resolve(file));
+        for (Path c : candidates) {
+            if (Files.isRegularFile(c)) {
+                return c;
+            }
+        }
+        throw missing("LoRA " + file + " not found (looked in " + candidates.stream().map(Path::toString).distinct()
+                .toList() + ")", "Give the LoRA's full path, or put it in the model folder's loras/ folder.");
+    }
+
+    public synchronized QwenImageVae vae() {
+        if (vae == null) {
+            Path folder = folder("vae", "the VAE");
+            file("vae", "config.json", "the VAE");
+            requireWeights(folder, "the VAE");
+            vae = QwenImageVae.load(folder, manager, device, dtype);
+            record(folder);
+        }
+        return vae;
+    }
+
+    public synchronized PromptEncoder promptEncoder() {
+        if (promptEncoder == null) {
+            Path te = folder("text_encoder", "the text encoder (Qwen2.5-VL)");
+            file("text_encoder", "config.json", "the text encoder (Qwen2.5-VL)");
+            requireWeights(te, "the text encoder (Qwen2.5-VL)");
+            Path tokens = kind == Kind.EDIT ? folder("processor", "the Qwen2-VL processor (tokenizer + image settings)")
+                    : folder("tokenizer", "the tokenizer");
+            QwenVlModel model = QwenVlModel.load(te, null, device, dtype);
+            promptEncoder = PromptEncoder.create(model, tokens, kind == Kind.EDIT);
+            record(te);
+        }
+        return promptEncoder;
+    }
+
+    private void record(Path folder) {
+        try (Stream<Path> s = Files.list(folder)) {
+            s.filter(p -> p.getFileName().toString().endsWith(".safetensors")).sorted()
+                    .forEach(p -> loadedFiles.add(p.toString()));
+        } catch (IOException e) {
+            loadedFiles.add(folder.toString());
+        }
+    }
+
+    private Path folder(String name, String what) {
+        Path p = dir.resolve(name);
+        if (!Files.isDirectory(p)) {
+            throw missing("the model folder " + dir + " has no " + name + "/ (" + what + ")",
+                    "Download the complete model (every folder listed in model_index.json), or pick another model folder.");
+        }
+        return p;
+    }
+
+    private Path file(String folder, String name, String what) {
+        Path p = folder(folder, what).resolve(name);
+        if (!Files.isRegularFile(p)) {
+            throw missing(p + " is missing (" + what + ")", "Download the complete model folder again.");
+        }
+        return p;
+    }
+
+    private static void requireWeights(Path folder, String what) {
+        try (Stream<Path> s = Files.list(folder)) {
+            if (s.noneMatch(p -> p.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".safetensors"))) {
+                throw missing(folder + " holds no .safetensors weights (" + what + ")",
+                        "Download the weights of this folder (the download may be incomplete).");
+            }
+        } catch (IOException e) {
+            throw missing(folder + ": cannot list (" + e.getMessage() + ")", "Check the folder's permissions.");
+        }
+    }
+
+    private static EngineError missing(String message, String suggestion) {
+        return new EngineError(FailureKind.MODEL_MISSING, message, suggestion);
+    }
+
+    private static EngineError invalid(String message) {
+        return new EngineError(FailureKind.MODEL_INVALID, message, "Download the model folder again.");
+    }
+
+    @Override
+    public synchronized void close() {
+        if (transformer != null) {
+            transformer.close();
+            transformerManager.close();
+        }
+        if (vae != null) {
+            vae.close();
+        }
+        if (promptEncoder != null) {
+            promptEncoder.close();
+        }
+        manager.close();
+    }
+}

@@ -1,0 +1,25 @@
+/**
+ * The Qwen-Image pipelines, in the reading order of diffusers' {@code __call__}
+ * (diffusers @58eb52c0803ea9af3abec60841c2a093bdf1f951):
+ * <ul>
+ * <li>{@link dev.atelier.inference.pipeline.TextToImagePipeline} — {@code QwenImagePipeline};</li>
+ * <li>{@link dev.atelier.inference.pipeline.EditPipeline} — {@code QwenImageEditPlusPipeline} (1–3 images);</li>
+ * <li>{@link dev.atelier.inference.pipeline.InpaintPipeline} — {@code QwenImageEditInpaintPipeline} and
+ * {@code QwenImageInpaintPipeline};</li>
+ * <li>{@link dev.atelier.inference.pipeline.DenoiseLoop} — the shared loop (true CFG batched or sequential, inpaint
+ * blend, one sub-manager per step);</li>
+ * <li>{@link dev.atelier.inference.pipeline.ModelBundle} — a diffusers model folder, components loaded lazily with
+ * errors naming the missing folder or file; LoRAs merged into the transformer;</li>
+ * <li>{@link dev.atelier.inference.pipeline.NoiseSource} — seeded, machine-independent draws (or recorded ones for
+ * parity);</li>
+ * <li>{@link dev.atelier.inference.pipeline.PipelineParityChecks} / {@link dev.atelier.inference.pipeline.InpaintParity}
+ * — end-to-end parity with the fixtures' reference runs.</li>
+ * </ul>
+ * Engine wiring (edit/generate jobs, crop-around-mask, composite) is {@code engine.QwenImageRunners}.
+ *
+ * <p>Native memory: a pipeline run allocates in the manager it is given (the job's); the caller closes it. Arrays
+ * made from Java memory ({@code manager.create(float[])}, noise, preprocessed images) are never closed while a view
+ * of them (reshape, expandDims, a pack that needs no copy) is still in use: DJL keeps such a buffer alive only
+ * through the array that created it.
+ */
+package dev.atelier.inference.pipeline;

@@ -71,11 +71,21 @@ public final class QwenVlModel implements AutoCloseable {
      * dequantized) on {@code device}.
      */
     public static QwenVlModel load(WeightStore source, QwenVlConfig cfg, Device device, DataType dtype) {
+        return load(source, cfg, device, dtype, null);
+    }
+
+    /**
+     * Like {@link #load(WeightStore, QwenVlConfig, Device, DataType)} with a {@link Weights.LinearFactory} for the
+     * Linear layers (e.g. {@link dev.atelier.inference.nn.Fp8Weights}: fp8 kept 8-bit on the GPU); null = float.
+     */
+    public static QwenVlModel load(WeightStore source, QwenVlConfig cfg, Device device, DataType dtype,
+            Weights.LinearFactory linears) {
         WeightStore store = ScaledFp8Store.wrapIfScaled(source);
         NDManager scalars = NDManager.newBaseManager(Device.cpu());
         NDManager weights = NDManager.newBaseManager(device);
         try {
-            Weights w = new Weights(store, weights, dtype).withKeyMap(QwenVlKeys.keyMap(store));
+            Weights w = new Weights(store, weights, dtype).withKeyMap(QwenVlKeys.keyMap(store))
+                    .withLinearFactory(linears);
             QwenVisionTransformer visual = QwenVlKeys.hasVision(store)
                     ? new QwenVisionTransformer(cfg.vision(), w.pp("visual"), scalars) : null;
             QwenVlTextModel language = new QwenVlTextModel(cfg.text(), w.pp("model"), scalars);

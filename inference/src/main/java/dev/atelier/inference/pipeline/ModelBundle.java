@@ -67,7 +67,6 @@ public final class ModelBundle implements AutoCloseable {
     private VaeTiling plannedTiling;
     private List<BlockPlacement> blockPlacement = List.of();
     private final java.util.List<ComponentRole> releases = new ArrayList<>();
-    private boolean streamingUnavailable;
 
     private ModelBundle(Path dir, Kind kind, String className, Device device, DataType dtype, NDManager parent) {
         this.dir = dir;
@@ -169,11 +168,14 @@ public final class ModelBundle implements AutoCloseable {
             applyVaeBudget(vae);
         }
         List<BlockPlacement> blocks = plan.transformerBlocks();
-        boolean changed = !blocks.equals(blockPlacement);
+        boolean streamedBefore = blockPlacement.stream().anyMatch(BlockPlacement::streamed);
+        boolean streamedNow = blocks.stream().anyMatch(BlockPlacement::streamed);
+        boolean changed = (streamedBefore || streamedNow) && !blocks.equals(blockPlacement);
         blockPlacement = blocks;
-        if (changed && transformer != null && blocks.stream().anyMatch(BlockPlacement::streamed)) {
-            // streaming is chosen at load time: drop the resident transformer so the next stage loads it streamed
+        if (changed && transformer != null) {
+            // placement is applied while loading: drop the loaded transformer so the next stage loads it as planned
             releaseTransformer();
+            releases.add(ComponentRole.TRANSFORMER);
         }
     }
 
@@ -323,10 +325,13 @@ public final class ModelBundle implements AutoCloseable {
             NDManager m = manager.newSubManager();
             try (WeightStore store = WeightStores.open(folder)) {
                 Weights w = new Weights(store, m, dtype);
-                transformer = QwenImageTransformer.load(config, w, QwenImageTransformer.Impl.FUSED);
+                // the plan's per-block placement, applied while loading (STREAMED blocks go to host memory as they
+                // load, so loading never holds more on the GPU than the plan); null = every block resident
+                List<BlockPlacement> placement = blockPlacement.stream().anyMatch(BlockPlacement::streamed)
+                        ? blockPlacement : null;
+                transformer = QwenImageTransformer.load(config, w, QwenImageTransformer.Impl.FUSED, placement);
                 transformerManager = m;
                 mergeLoras(store, w, m);
-                placeBlocks(transformer);
             } catch (RuntimeException e) {
                 if (transformer != null) {
                     transformer.close();
@@ -405,33 +410,6 @@ public final class ModelBundle implements AutoCloseable {
             record(folder);
         }
         return vae;
-    }
-
-    /**
-     * SEAM (block streaming, branch {@code gpu}): when the plan streams transformer blocks, their
-     * {@link BlockPlacement}s go to the transformer here. The streaming transformer ({@code QwenImageTransformer
-     * #stream(List<BlockPlacement>)}, nn/Linear hooks + model/qwenimage/BlockStreamer) is built on the {@code gpu}
-     * branch; until it is merged this build keeps every block resident (the plan's peak is then too low for a
-     * streamed plan, and a resulting GPU out-of-memory takes the retry path). After the merge replace the
-     * reflective lookup with the direct call.
-     */
-    private void placeBlocks(QwenImageTransformer t) {
-        if (blockPlacement.stream().noneMatch(BlockPlacement::streamed)) {
-            return;
-        }
-        try {
-            java.lang.reflect.Method stream = t.getClass().getMethod("stream", List.class);
-            stream.invoke(t, blockPlacement);
-        } catch (NoSuchMethodException e) {
-            streamingUnavailable = true;
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("transformer block streaming failed: " + e.getCause(), e.getCause());
-        }
-    }
-
-    /** True when a plan asked for block streaming and this build's transformer cannot stream (see the seam). */
-    public synchronized boolean streamingUnavailable() {
-        return streamingUnavailable;
     }
 
     public synchronized PromptEncoder promptEncoder() {

@@ -26,8 +26,8 @@
  * float32 every op is the one the parity checks measure.
  *
  * <p>Memory plan: {@code ModelBundle.applyPlan} releases components the plan STAGEs when the next stage's component is
- * requested (text encoder → transformer → VAE), decodes in the plan's VAE tiles, and hands streamed
- * {@code BlockPlacement}s to the transformer (a marked seam until the {@code gpu} branch's streaming lands).
+ * requested (text encoder → transformer → VAE), decodes in the plan's VAE tiles, and loads the transformer with the
+ * plan's {@code BlockPlacement}s (streamed blocks through {@code BlockStreamer}).
  *
  * <p>Native memory: a pipeline run allocates in the manager it is given (the job's); the caller closes it. Arrays
  * made from Java memory ({@code manager.create(float[])}, noise, preprocessed images) are never closed while a view

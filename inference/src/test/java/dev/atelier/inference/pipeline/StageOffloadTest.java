@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import dev.atelier.inference.parity.FixtureSupport;
+import dev.atelier.inference.runtime.BlockPlacement;
 import dev.atelier.inference.runtime.Bytes;
 import dev.atelier.inference.runtime.ComponentPlan;
 import dev.atelier.inference.runtime.ComponentPlan.Placement;
@@ -56,6 +57,31 @@ class StageOffloadTest {
             assertTrue(b.isLoaded("vae") && !b.isLoaded("transformer") && !b.isLoaded("text_encoder"));
             assertArrayEquals(resident, staged, "stage offload does not change a single value");
             assertNull(b.vaeTiling());
+        }
+    }
+
+    @Test
+    void aStreamingPlanLoadsTheTransformerWithItsBlockPlacementAndTheImageIsUnchanged() {
+        var dir = FixtureSupport.fixture().t2iModel().orElseThrow();
+        try (NDManager m = NDManager.newBaseManager(Device.cpu()); ModelBundle b = ModelBundle.open(dir, m)) {
+            float[] resident = generate(b, m);
+            int n = b.transformer().config().numLayers();
+            List<BlockPlacement> blocks = new java.util.ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                blocks.add(new BlockPlacement(i, "transformer_blocks." + i, 1,
+                        i % 2 == 1 || n == 1 ? BlockPlacement.Residency.STREAMED : BlockPlacement.Residency.RESIDENT));
+            }
+            PlanRequest r = new PlanRequest(64, 64, 0, 2, 1, 512, 8 * Bytes.GIB, 4, false, false, false);
+            List<ComponentPlan> c = List.of(
+                    new ComponentPlan(ComponentRole.TEXT_ENCODER, "text encoder", Placement.RESIDENT, 1, 1, 1, List.of(), 0),
+                    new ComponentPlan(ComponentRole.TRANSFORMER, "transformer", Placement.STREAMED, 1, 1, 1, blocks, 1),
+                    new ComponentPlan(ComponentRole.VAE, "VAE", Placement.RESIDENT, 1, 1, 1, List.of(), 0));
+            b.applyPlan(new MemoryPlan(r.budgetBytes(), 0, MemoryPlan.Mode.STREAMING, c, new VaeTiling(false, 0, 0, 0),
+                    1, 0, 1, 0, new MemoryPlan.Estimate(0, 0, 0, 0, 0), r));
+            assertEquals(List.of(ComponentRole.TRANSFORMER), b.releases(), "reloaded with the new placement");
+            float[] streamed = generate(b, m);
+            assertTrue(b.transformer().streamer().isPresent(), "the transformer streams the planned blocks");
+            assertArrayEquals(resident, streamed, "streaming blocks does not change a single value");
         }
     }
 

@@ -11,7 +11,7 @@ import dev.atelier.inference.api.RgbImage;
  * Image ↔ tensor conversions of diffusers' {@code VaeImageProcessor} as the Qwen-Image pipelines configure it
  * ({@code vae_scale_factor = 16}, resize with Lanczos, normalise to [-1, 1]):
  * <ul>
- *   <li>{@link #resize}: Pillow's {@code Image.resize(size, LANCZOS)}, bit-exact ({@link PilResize});</li>
+ *   <li>{@link #resize}: Pillow's {@code Image.resize(size, LANCZOS)}, bit-exact ({@link Resample});</li>
  *   <li>{@link #preprocess}: {@code pil_to_numpy} ({@code uint8 → float32 / 255}) and {@code normalize}
  *       ({@code 2 x - 1}), as {@code [1, 3, H, W]} float32;</li>
  *   <li>{@link #postprocess}: {@code denormalize} ({@code (x / 2 + 0.5).clamp(0, 1)}) and {@code numpy_to_pil}
@@ -33,7 +33,7 @@ public final class VaeImageProcessor {
             return img;
         }
         ImageLimits.check("the resized image", width, height, 4 + 12);
-        byte[] rgb = PilResize.lanczos(img.toRgbBytes(), img.width(), img.height(), 3, width, height);
+        byte[] rgb = Resample.lanczos(img.toRgbBytes(), img.width(), img.height(), 3, width, height);
         RgbImage out = RgbImage.fromRgbBytes(width, height, rgb);
         byte[] alpha = Alpha.extract(img);
         return alpha == null ? out : Alpha.restore(out, alpha, img.width(), img.height());

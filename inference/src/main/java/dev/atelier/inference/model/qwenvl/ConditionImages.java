@@ -1,5 +1,6 @@
 package dev.atelier.inference.model.qwenvl;
 
+import dev.atelier.inference.image.Resample;
 import dev.atelier.inference.pipeline.Dimensions;
 
 /**
@@ -36,6 +37,6 @@ public final class ConditionImages {
         if (image.width() == width && image.height() == height) {
             return image;
         }
-        return Resample.resize(image, width, height, Resample.Filter.LANCZOS, Resample.Quantization.PIL);
+        return new RgbImage(width, height, Resample.lanczos(image.rgb(), image.width(), image.height(), 3, width, height));
     }
 }

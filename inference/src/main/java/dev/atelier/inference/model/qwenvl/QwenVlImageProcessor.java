@@ -1,5 +1,6 @@
 package dev.atelier.inference.model.qwenvl;
 
+import dev.atelier.inference.image.Resample;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -59,7 +60,8 @@ public final class QwenVlImageProcessor {
             if (config.doResize()) {
                 int[] hw = smartResize(h, w, config.factor(), config.minPixels(), config.maxPixels());
                 Resample.Filter filter = config.resample() == 2 ? Resample.Filter.BILINEAR : Resample.Filter.BICUBIC;
-                img = Resample.resize(img, hw[1], hw[0], filter, Resample.Quantization.TORCH_INT16);
+                img = new RgbImage(hw[1], hw[0], Resample.resize(img.rgb(), w, h, 3, hw[1], hw[0], filter,
+                        Resample.Quantization.TORCH_INT16));
                 h = hw[0];
                 w = hw[1];
             } else if (h % config.factor() != 0 || w % config.factor() != 0) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.atelier.inference.image.Resample;
 import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.ComponentColorModel;
@@ -133,8 +134,8 @@ class QwenVlImageProcessorTest {
     void resampleKeepsConstantsAndSkipsUnchangedAxes() {
         RgbImage c = solid(37, 23, 91);
         for (Resample.Quantization q : Resample.Quantization.values()) {
-            RgbImage up = Resample.resize(c, 80, 50, Resample.Filter.BICUBIC, q);
-            RgbImage down = Resample.resize(c, 9, 7, Resample.Filter.BICUBIC, q);
+            RgbImage up = resize(c, 80, 50, Resample.Filter.BICUBIC, q);
+            RgbImage down = resize(c, 9, 7, Resample.Filter.BICUBIC, q);
             for (byte b : up.rgb()) {
                 assertEquals(91, b & 0xff);
             }
@@ -143,12 +144,12 @@ class QwenVlImageProcessorTest {
             }
         }
         RgbImage noise = random(40, 30, 7);
-        assertEquals(noise, Resample.resize(noise, 40, 30, Resample.Filter.BICUBIC, Resample.Quantization.TORCH_INT16));
-        RgbImage wide = Resample.resize(noise, 55, 30, Resample.Filter.BICUBIC, Resample.Quantization.PIL);
+        assertEquals(noise, resize(noise, 40, 30, Resample.Filter.BICUBIC, Resample.Quantization.TORCH_INT16));
+        RgbImage wide = resize(noise, 55, 30, Resample.Filter.BICUBIC, Resample.Quantization.PIL);
         assertEquals(55, wide.width());
         // the two quantisations are different algorithms: on a random downscale they disagree somewhere
-        RgbImage a = Resample.resize(random(301, 211, 3), 97, 64, Resample.Filter.BICUBIC, Resample.Quantization.PIL);
-        RgbImage b = Resample.resize(random(301, 211, 3), 97, 64, Resample.Filter.BICUBIC, Resample.Quantization.TORCH_INT16);
+        RgbImage a = resize(random(301, 211, 3), 97, 64, Resample.Filter.BICUBIC, Resample.Quantization.PIL);
+        RgbImage b = resize(random(301, 211, 3), 97, 64, Resample.Filter.BICUBIC, Resample.Quantization.TORCH_INT16);
         assertNotEquals(a, b);
         int maxDiff = 0;
         for (int i = 0; i < a.rgb().length; i++) {
@@ -166,6 +167,10 @@ class QwenVlImageProcessorTest {
         assertEquals(320, c.height());
         RgbImage strip = solid(5000, 1, 1);
         assertThrows(IllegalArgumentException.class, () -> ConditionImages.conditionImage(strip));
+    }
+
+    private static RgbImage resize(RgbImage in, int w, int h, Resample.Filter f, Resample.Quantization q) {
+        return new RgbImage(w, h, Resample.resize(in.rgb(), in.width(), in.height(), 3, w, h, f, q));
     }
 
     static RgbImage solid(int w, int h, int v) {

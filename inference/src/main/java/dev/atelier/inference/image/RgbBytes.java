@@ -1,9 +1,6 @@
 package dev.atelier.inference.image;
 
 import dev.atelier.inference.api.RgbImage;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -27,15 +24,6 @@ public record RgbBytes(int width, int height, byte[] rgb) {
     /** The RGB channels of {@code img} (alpha dropped). */
     public static RgbBytes of(RgbImage img) {
         return new RgbBytes(img.width(), img.height(), img.toRgbBytes());
-    }
-
-    /** Reads an image file ({@link ImageFiles#readRgb}) as RGB bytes. */
-    public static RgbBytes read(Path file) {
-        try {
-            return of(ImageFiles.readRgb(file));
-        } catch (IOException e) {
-            throw new UncheckedIOException(file + ": cannot read image: " + e.getMessage(), e);
-        }
     }
 
     /** An opaque {@link RgbImage} of these pixels. */

@@ -67,13 +67,12 @@ public final class InpaintParity implements ParityCheck {
                     draws.put(Integer.parseInt(mt.group(1)), ref.load(key, m, DataType.FLOAT32));
                 }
             }
-            var dir = f.dir().resolve("reference");
             double cfg = info.path("true_cfg_scale").asDouble(1.0);
             String negative = info.hasNonNull("negative_prompt") && cfg > 1 ? info.path("negative_prompt").asText() : null;
             var sampling = new PipelineSupport.Sampling(info.path("num_inference_steps").asInt(), cfg, null,
                     DenoiseLoop.CfgMode.BATCHED);
-            var in = new InpaintPipeline.Inputs(PipelineImages.readRgb(dir.resolve(info.path("image").asText())),
-                    PipelineImages.readMask(dir.resolve(info.path("mask_image").asText())), List.of(),
+            var in = new InpaintPipeline.Inputs(f.referenceImage(info.path("image").asText()),
+                    f.referenceMask(info.path("mask_image").asText()), List.of(),
                     info.path("prompt").asText(), negative, info.path("strength").asDouble(),
                     info.path("width").asInt(0), info.path("height").asInt(0), sampling,
                     NoiseSource.recorded(new ArrayList<>(draws.values())), true, maxSteps, 0);

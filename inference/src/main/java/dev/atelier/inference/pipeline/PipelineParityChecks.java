@@ -155,7 +155,7 @@ public final class PipelineParityChecks {
                     var images = new ArrayList<dev.atelier.inference.api.RgbImage>();
                     JsonNode img = info.path("image");
                     for (JsonNode i : img.isArray() ? img : List.of(img)) {
-                        images.add(PipelineImages.readRgb(f.dir().resolve("reference").resolve(i.asText())));
+                        images.add(f.referenceImage(i.asText()));
                     }
                     o = new EditPipeline(bundle).run(new EditPipeline.Inputs(images, prompt, negative, w, h, sampling,
                             init, null, true), m, rec, rec);

@@ -2,7 +2,6 @@ package dev.atelier.inference.model.qwenvl;
 
 import dev.atelier.inference.image.Resample;
 import dev.atelier.inference.image.RgbBytes;
-import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

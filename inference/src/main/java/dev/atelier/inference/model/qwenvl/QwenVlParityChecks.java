@@ -91,9 +91,8 @@ public final class QwenVlParityChecks {
 
         @Override
         public List<ParityResult> run(Fixture f, NDManager manager) {
-            Path r = f.dir().resolve("reference");
-            RgbBytes input = RgbBytes.read(r.resolve("input_image.png"));
-            RgbBytes expected = RgbBytes.read(r.resolve("condition_image.png"));
+            RgbBytes input = RgbBytes.of(f.referenceImage("input_image.png"));
+            RgbBytes expected = RgbBytes.of(f.referenceImage("condition_image.png"));
             RgbBytes actual = ConditionImages.conditionImage(input);
             List<ParityResult> out = new ArrayList<>();
             out.add(Parity.exact("condition_image.size", new long[] {actual.width(), actual.height()},

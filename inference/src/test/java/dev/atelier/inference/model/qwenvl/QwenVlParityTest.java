@@ -41,7 +41,7 @@ class QwenVlParityTest {
                 }
             }
         }
-        RgbBytes img = RgbBytes.read(FixtureSupport.dir().resolve("reference/input_image.png"));
+        RgbBytes img = RgbBytes.of(FixtureSupport.fixture().referenceImage("input_image.png"));
         RgbBytes cond = ConditionImages.conditionImage(img);
         try (QwenVlProcessor a = QwenVlProcessor.fromFolder(src); QwenVlProcessor b = QwenVlProcessor.fromFolder(tmp)) {
             assertEquals(a.imageProcessor().config().maxPixels(), b.imageProcessor().config().maxPixels());

@@ -9,6 +9,9 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.atelier.inference.io.Fp8ScaledStore;
+import dev.atelier.inference.io.SafetensorsFile;
+import dev.atelier.inference.io.WeightFormatException;
 import dev.atelier.inference.io.WeightStore;
 import dev.atelier.inference.io.WeightStores;
 import dev.atelier.inference.nn.Weights;
@@ -68,10 +71,11 @@ public final class QwenVlModel implements AutoCloseable {
 
     /**
      * Binds every weight of {@code store} (any key layout {@link QwenVlKeys} knows; ComfyUI scaled-fp8 weights are
-     * dequantized) on {@code device}.
+     * dequantized by {@link Fp8ScaledStore}) on {@code device}.
      */
     public static QwenVlModel load(WeightStore source, QwenVlConfig cfg, Device device, DataType dtype) {
-        WeightStore store = ScaledFp8Store.wrapIfScaled(source);
+        WeightStore store = source instanceof SafetensorsFile f ? Fp8ScaledStore.wrapIfQuantized(f) : source;
+        requireNoRawScales(store);
         NDManager scalars = NDManager.newBaseManager(Device.cpu());
         NDManager weights = NDManager.newBaseManager(device);
         try {
@@ -84,6 +88,20 @@ public final class QwenVlModel implements AutoCloseable {
             weights.close();
             scalars.close();
             throw e;
+        }
+    }
+
+    /**
+     * fp8 scales are applied by {@link Fp8ScaledStore} ({@link dev.atelier.inference.io.WeightStores#open} returns it
+     * for single files); a store that still lists scale tensors would give undequantised weights.
+     */
+    private static void requireNoRawScales(WeightStore store) {
+        for (String k : store.tensors().keySet()) {
+            if (k.endsWith(".scale_weight") || k.endsWith(".weight_scale")) {
+                throw new WeightFormatException(store.source(), "'" + k + "': scaled fp8 text encoders are read from "
+                        + "one .safetensors file (as ComfyUI ships them); open that file instead of a sharded or "
+                        + "renamed copy");
+            }
         }
     }
 

@@ -96,6 +96,19 @@ class QwenVlWeightLayoutsTest {
                     ref.load("edit.hidden_states_last", m), dev.atelier.inference.parity.Tolerance.FORWARD);
             System.out.println(r.line());
             assertTrue(r.ok(), r.line());
+            // an open file is viewed through io.Fp8ScaledStore too: the same weights as the path route
+            try (SafetensorsFile raw = SafetensorsFile.open(fp8);
+                    QwenVlModel same = QwenVlModel.load(raw, QwenVlConfig.fromFolder(tiny), Device.cpu(), DataType.FLOAT32)) {
+                var again = dev.atelier.inference.parity.Parity.compare("fp8_scaled.open_file", editHidden(same, m, inputs),
+                        editHidden(model, m, inputs), dev.atelier.inference.parity.Tolerance.EXACT);
+                assertTrue(again.ok(), again.line());
+            }
+            // a store that still lists the scales (e.g. a renamed copy) is refused rather than read unscaled
+            try (SafetensorsFile raw = SafetensorsFile.open(fp8)) {
+                WeightStore renamed = new MappedStore(raw, k -> k, false);
+                assertThrows(dev.atelier.inference.io.WeightFormatException.class,
+                        () -> QwenVlModel.load(renamed, QwenVlConfig.fromFolder(tiny), Device.cpu(), DataType.FLOAT32));
+            }
         }
     }
 

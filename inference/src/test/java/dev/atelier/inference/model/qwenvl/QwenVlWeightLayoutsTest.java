@@ -57,6 +57,16 @@ class QwenVlWeightLayoutsTest {
                         ? "model.language_model." + k.substring(6) : k.startsWith("visual.") ? "model." + k : k, false),
                         cfg, Device.cpu(), DataType.FLOAT32)) {
             assertEquals(0.0, maxAbs(editHidden(a, m), editHidden(b, m)));
+            // a ComfyUI full checkpoint puts the ComfyUI names behind a prefix (keymaps/qwen25vl_text_encoder.json)
+            try (QwenVlModel c = QwenVlModel.load(new MappedStore(folder, k -> "text_encoders.qwen25_7b.transformer." + k,
+                    false), cfg, Device.cpu(), DataType.FLOAT32)) {
+                assertTrue(c.hasVision());
+                assertEquals(0.0, maxAbs(editHidden(a, m), editHidden(c, m)));
+            }
+            WeightStore other = new MappedStore(folder, k -> "unet." + k, false);
+            RuntimeException e = assertThrows(dev.atelier.inference.io.WeightFormatException.class,
+                    () -> QwenVlModel.load(other, cfg, Device.cpu(), DataType.FLOAT32).close());
+            assertTrue(e.getMessage().contains("not a Qwen2.5-VL text encoder"), e.getMessage());
         }
     }
 

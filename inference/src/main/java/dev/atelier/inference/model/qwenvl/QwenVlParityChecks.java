@@ -188,8 +188,8 @@ public final class QwenVlParityChecks {
                 long[][] mask, int drop, NDManager manager) {
             NDArray hidden = te.load(hiddenName, manager);
             PromptEmbeds e = PromptEmbeds.extract(hidden, mask, drop);
-            out.add(Parity.compare("prompt_embeds." + p + ".embeds", e.embeds(), te.load(p + ".prompt_embeds", manager),
-                    Tolerance.EXACT));
+            out.add(Parity.compare("prompt_embeds." + p + ".embeds", e.embeds(), te, p + ".prompt_embeds",
+                    Tolerance.EXACT, manager));
             if (te.tensors().containsKey(p + ".prompt_embeds_mask")) {
                 out.add(Parity.exact("prompt_embeds." + p + ".mask", e.mask().toLongArray(),
                         RefTensors.longs(te, p + ".prompt_embeds_mask")));

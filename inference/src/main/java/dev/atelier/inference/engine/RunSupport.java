@@ -7,6 +7,7 @@ import dev.atelier.inference.api.MaskImage;
 import dev.atelier.inference.api.MemorySnapshot;
 import dev.atelier.inference.api.RgbImage;
 import dev.atelier.inference.image.Resample;
+import dev.atelier.inference.image.VaeImageProcessor;
 import dev.atelier.inference.pipeline.DenoiseLoop;
 import dev.atelier.inference.pipeline.LatentPreview;
 import dev.atelier.inference.pipeline.PipelineSupport;
@@ -97,10 +98,7 @@ final class RunSupport {
     }
 
     static MaskImage resize(MaskImage m, int width, int height) {
-        if (m.width() == width && m.height() == height) {
-            return m;
-        }
-        return new MaskImage(width, height, Resample.lanczos(m.values(), m.width(), m.height(), 1, width, height));
+        return VaeImageProcessor.resize(m, width, height);
     }
 
     static RgbImage crop(RgbImage img, int x, int y, int w, int h) {

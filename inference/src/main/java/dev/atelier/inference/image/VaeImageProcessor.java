@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.atelier.inference.api.MaskImage;
 import dev.atelier.inference.api.RgbImage;
 
 /**
@@ -37,6 +38,15 @@ public final class VaeImageProcessor {
         RgbImage out = RgbImage.fromRgbBytes(width, height, rgb);
         byte[] alpha = Alpha.extract(img);
         return alpha == null ? out : Alpha.restore(out, alpha, img.width(), img.height());
+    }
+
+    /** The mask processor's Lanczos resize of a gray mask; returns {@code mask} itself when the size is unchanged. */
+    public static MaskImage resize(MaskImage mask, int width, int height) {
+        if (width == mask.width() && height == mask.height()) {
+            return mask;
+        }
+        return new MaskImage(width, height, Resample.lanczos(mask.values(), mask.width(), mask.height(), 1, width,
+                height));
     }
 
     /** {@code [1, 3, H, W]} float32 in [-1, 1] of an image's RGB, without resizing. */

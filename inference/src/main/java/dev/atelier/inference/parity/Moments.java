@@ -21,20 +21,12 @@ public record Moments(double sum, double sumAbs, double sumSq, double min, doubl
         return new Moments(sum, abs, sq, min, max, v.length);
     }
 
+    /** The float values widened to double (exactly), then as {@link #of(double[])}. */
     public static Moments of(float[] v) {
-        double sum = 0;
-        double abs = 0;
-        double sq = 0;
-        double min = Double.POSITIVE_INFINITY;
-        double max = Double.NEGATIVE_INFINITY;
-        for (float f : v) {
-            double d = f;
-            sum += d;
-            abs += Math.abs(d);
-            sq += d * d;
-            min = Math.min(min, d);
-            max = Math.max(max, d);
+        double[] d = new double[v.length];
+        for (int i = 0; i < v.length; i++) {
+            d[i] = v[i];
         }
-        return new Moments(sum, abs, sq, min, max, v.length);
+        return of(d);
     }
 }

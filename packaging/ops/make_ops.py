@@ -22,9 +22,23 @@ Methods (shapes as the Java side passes them; no Optional arguments: DJL has no 
                                                        RMS norm over D, then RoPE on interleaved pairs in float32
                                                        (the complex product of diffusers' apply_rotary_emb_qwen)
   qk_norm_rope_fast, qk_norm_rope_ew                   variants of qk_norm_rope (same contract; see the classes)
+
+fp8 weights kept 8-bit on the device (Java: nn.Fp8Codec; `w.view(torch.float8_e4m3fn)` is not scriptable, so the
+bytes arrive as uint8 and a 256-entry table makes the real fp8 tensor once, exactly):
+  fp8_pack(codes uint8 [N,K], lut [256] (fp8 value of each byte, float), e5m2: bool) -> float8 tensor [N,K]
+  fp8_dequant(lut, w8, scale) -> w8.to(lut.dtype) * scale
+  fp8_linear(x, w8, scale, bias, has_bias)            F.linear(x, w8.to(x.dtype) * scale, bias)
+  fp8_linear_mm(x, w8, scale, bias, has_bias)         torch._scaled_mm: x quantised to e4m3 per row (amax/448),
+                                                       w8 per tensor, bf16 out (CUDA sm_89+ only; approximation)
+Streaming (Java: model.qwenimage.BlockStreamer):
+  to_host_pinned(x) -> x copied to pinned host memory (CUDA builds only)
+  to_device_async(like, x) -> x.to(like.device, non_blocking=True) (asynchronous from pinned memory)
+Fused projections:
+  linear3(x, w, b, n) -> F.linear(x, w, b) split into n equal chunks along the last dim, returned stacked [n, ...]
 """
 import sys
 import time
+from typing import List
 
 import torch
 import torch.nn as nn
@@ -191,6 +205,144 @@ class RopeEw(nn.Module):
         return torch.stack([oe, oo], dim=-1).flatten(3)
 
 
+class Fp8(nn.Module):
+    @torch.jit.export
+    def fp8_pack(self, codes: Tensor, lut: Tensor, e5m2: bool) -> Tensor:
+        v = lut.to(torch.bfloat16)[codes.long()]
+        if e5m2:
+            return v.to(torch.float8_e5m2)
+        return v.to(torch.float8_e4m3fn)
+
+    @torch.jit.export
+    def fp8_dequant(self, lut: Tensor, w8: Tensor, scale: float) -> Tensor:
+        return w8.to(lut.dtype) * scale
+
+    @torch.jit.export
+    def fp8_linear(self, x: Tensor, w8: Tensor, scale: float, bias: Tensor, has_bias: bool) -> Tensor:
+        w = w8.to(x.dtype) * scale
+        if has_bias:
+            return F.linear(x, w, bias)
+        return F.linear(x, w)
+
+
+class Fp8Mm(nn.Module):
+    @torch.jit.export
+    def fp8_linear_mm(self, x: Tensor, w8: Tensor, scale: float, bias: Tensor, has_bias: bool) -> Tensor:
+        s = x.size()
+        x2 = x.reshape(-1, s[-1])
+        sx = (x2.abs().amax(dim=1, keepdim=True).float() / 448.0).clamp(min=1e-12)
+        xq = (x2.float() / sx).to(torch.float8_e4m3fn)
+        sw = torch.full([1, w8.size(0)], scale, dtype=torch.float32, device=x.device)
+        out = torch._scaled_mm(xq, w8.t(), scale_a=sx, scale_b=sw, out_dtype=x.dtype)
+        if has_bias:
+            out = out + bias
+        return out.reshape(s[:-1] + [w8.size(0)])
+
+
+class HostCopy(nn.Module):
+    @torch.jit.export
+    def to_host_pinned(self, x: Tensor) -> Tensor:
+        return x.to(torch.device("cpu")).pin_memory()
+
+    @torch.jit.export
+    def to_device_async(self, like: Tensor, x: Tensor) -> Tensor:
+        return x.to(device=like.device, dtype=x.dtype, non_blocking=True)
+
+
+class Linear3(nn.Module):
+    @torch.jit.export
+    def linear3(self, x: Tensor, w: Tensor, b: Tensor, n: int) -> Tensor:
+        y = F.linear(x, w, b)
+        return torch.stack(y.chunk(n, dim=-1), 0)
+
+
+def check_fp8(m, dev):
+    """fp8_pack must equal Python's dtype view bit for bit; fp8_linear the dequant-then-linear formula."""
+    g = torch.Generator().manual_seed(1)
+    codes = torch.randint(0, 256, (64, 48), generator=g, dtype=torch.uint8)
+    codes[codes == 0x7F] = 0x3F
+    codes[codes == 0xFF] = 0xBF
+    codes = codes.to(dev)
+    ok = True
+    for e5m2, dt in ((False, torch.float8_e4m3fn), (True, torch.float8_e5m2)):
+        lut = torch.arange(256, dtype=torch.uint8).view(dt).to(torch.float32).to(dev)
+        if e5m2:
+            lut = torch.nan_to_num(lut, nan=0.0, posinf=0.0, neginf=0.0)
+            c = codes.clone()
+            c[(c & 0x7C) == 0x7C] = 0x3C
+        else:
+            c = codes
+        packed = m.fp8_pack(c, lut, e5m2)
+        exp = c.view(dt)
+        same = packed.dtype == dt and torch.equal(packed.view(torch.uint8), exp.view(torch.uint8))
+        print(f"  fp8      fp8_pack {'e5m2' if e5m2 else 'e4m3'} {dev:4s} bit-equal={same} {'OK' if same else 'FAIL'}")
+        ok = ok and same
+        for xdt in (torch.float32, torch.bfloat16):
+            x = torch.randn(3, 5, 48, generator=g).to(dev, xdt)
+            b = torch.randn(64, generator=g).to(dev, xdt)
+            w = (exp.to(torch.float32) * 0.013).to(xdt)
+            ref = F.linear(x, w, b)
+            got = m.fp8_linear(x, packed, 0.013, b, True)
+            got2 = m.fp8_linear(x, packed, 0.013, b, False) + b
+            d = max((got.float() - ref.float()).abs().max().item(), (got2.float() - ref.float()).abs().max().item())
+            tol = 1e-5 if xdt == torch.float32 else 3e-2 * max(1.0, ref.float().abs().max().item())
+            print(f"  fp8      fp8_linear {dev:4s} {str(xdt):15s} max|diff|={d:.3e} {'OK' if d <= tol else 'FAIL'}")
+            ok = ok and d <= tol
+    return ok
+
+
+def check_fp8_mm(m):
+    """The fp8 matmul against fp8_linear (bf16 dequant) on Qwen-Image-like sizes: relative RMS error printed, kept
+    when below 5 % (activations quantised to e4m3 per row carry ~2^-4 relative rounding each)."""
+    if not torch.cuda.is_available() or torch.cuda.get_device_capability() < (8, 9):
+        return False
+    g = torch.Generator().manual_seed(2)
+    x = torch.randn(1, 512, 3072, generator=g).cuda().to(torch.bfloat16)
+    w = (torch.randn(3072, 3072, generator=g) / 3072 ** 0.5 / 0.01).clamp(-440, 440).cuda().to(torch.float8_e4m3fn)
+    b = torch.randn(3072, generator=g).cuda().to(torch.bfloat16)
+    ref = m.fp8_linear(x, w, 0.01, b, True).float()
+    got = m.fp8_linear_mm(x, w, 0.01, b, True).float()
+    rel = ((got - ref).pow(2).mean().sqrt() / ref.pow(2).mean().sqrt()).item()
+    print(f"  fp8      fp8_linear_mm cuda rel_rms_err={rel:.4f} max|diff|={(got - ref).abs().max().item():.3e} "
+          f"{'OK' if rel < 0.05 else 'FAIL'}")
+    return rel < 0.05
+
+
+def check_host(m):
+    if not torch.cuda.is_available():
+        return False
+    x = torch.randn(7, 9, device="cuda", dtype=torch.bfloat16)
+    h = m.to_host_pinned(x)
+    d = m.to_device_async(x, h)
+    torch.cuda.synchronize()
+    ok = h.is_pinned() and d.is_cuda and torch.equal(d, x)
+    print(f"  host     to_host_pinned/to_device_async pinned={h.is_pinned()} equal={torch.equal(d, x)} "
+          f"{'OK' if ok else 'FAIL'}")
+    return ok
+
+
+def check_linear3(m):
+    ok = True
+    for dev in devices():
+        for dt in (torch.float32, torch.bfloat16):
+            x = torch.randn(2, 5, 16).to(dev, dt)
+            w = torch.randn(48, 16).to(dev, dt)
+            b = torch.randn(48).to(dev, dt)
+            y = m.linear3(x, w, b, 3)
+            ref = torch.stack([F.linear(x, w[i * 16:(i + 1) * 16], b[i * 16:(i + 1) * 16]) for i in range(3)], 0)
+            d = (y.float() - ref.float()).abs().max().item()
+            tol = 1e-5 if dt == torch.float32 else 3e-2 * max(1.0, ref.float().abs().max().item())
+            print(f"  linear3  {dev:4s} {str(dt):15s} max|diff|={d:.3e} {'OK' if d <= tol else 'FAIL'}")
+            ok = ok and d <= tol
+    return ok
+
+
+# method groups with their own checks (kept when they script and pass; the Java side probes and falls back)
+CHECKED = [("fp8", Fp8, lambda m: all(check_fp8(m.to(d), d) for d in devices())),
+           ("fp8_mm", Fp8Mm, check_fp8_mm),
+           ("host_copy", HostCopy, check_host),
+           ("linear3", Linear3, check_linear3)]
+
 GROUPS = [("rms_norm", [RmsManual]), ("split", [SplitOut, SplitCat]), ("rope", [RopeComplex, RopeReal])]
 # extra variants of one method, each kept if it scripts and matches (the Java bench can time them: --rope a,b)
 EXTRAS = [("qk_norm_rope_fast", RopeFast), ("qk_norm_rope_ew", RopeEw)]
@@ -292,6 +444,22 @@ def build():
             chosen.append(c)
         else:
             print(f"variant {name}: dropped (does not match)")
+    for name, c, ok in CHECKED:
+        bases = (Base, *chosen, *([Fp8] if c is Fp8Mm and Fp8 not in chosen else []), c)
+        try:
+            m = torch.jit.script(type("T" + c.__name__, bases, {})())
+        except Exception as ex:
+            msg = [ln for ln in str(ex).strip().splitlines() if ln.strip()]
+            print(f"script {c.__name__}: FAIL (dropped): {' | '.join(msg[:4])}")
+            continue
+        try:
+            good = ok(m)
+        except Exception as ex:
+            print(f"check {name}: FAIL (dropped): {str(ex).strip().splitlines()[0] if str(ex).strip() else ex}")
+            good = False
+        print(f"group {name}: {'kept' if good else 'dropped'}")
+        if good and c not in chosen:
+            chosen.append(c)
     return torch.jit.script(type("AtelierOps", (Base, *chosen), {})())
 
 
@@ -340,6 +508,100 @@ def bench(m):
     timeit("ops gelu_tanh [S,4D]", lambda: m.gelu_tanh(torch.empty(B, S, 4 * H * D, device=dev, dtype=dt)))
 
 
+class StreamOps(nn.Module):
+    """CUDA-only second file (atelier-cuda-streams-v1.pt; it names torch.classes.cuda types, which a CPU libtorch
+    cannot load): host->device copies on a side stream so a streamed block's upload overlaps the previous block's
+    compute. Java keeps the stream object from side_stream() and passes it back.
+      prefetch(like, xs, s): s waits for the current stream's work so far (memory freed before is safe to reuse),
+                             then xs are copied to like's device on s (non_blocking, from pinned memory)
+      join(like, s):         the current stream waits for everything enqueued on s (call before using the copies)
+    2026-11-25 on torch 2.11: annotating with torch.cuda.Stream failed to script (TorchScript compiled the Python
+    class); the TorchBind name torch.classes.cuda.Stream is used now, not yet run on a GPU."""
+
+    @torch.jit.export
+    def version(self) -> int:
+        return 1
+
+    @torch.jit.export
+    def side_stream(self, like: Tensor) -> torch.classes.cuda.Stream:
+        return torch.cuda.Stream(like.device, 0)
+
+    @torch.jit.export
+    def prefetch(self, like: Tensor, xs: List[Tensor], s: torch.classes.cuda.Stream) -> List[Tensor]:
+        main = torch.cuda.current_stream(like.device)
+        ready = torch.cuda.Event(False, False, False)
+        main.record_event(ready)
+        s.wait_event(ready)
+        out: List[Tensor] = []
+        with torch.cuda.stream(s):
+            for x in xs:
+                out.append(x.to(device=like.device, dtype=x.dtype, non_blocking=True))
+        return out
+
+    @torch.jit.export
+    def join(self, like: Tensor, s: torch.classes.cuda.Stream) -> Tensor:
+        done = torch.cuda.Event(False, False, False)
+        s.record_event(done)
+        torch.cuda.current_stream(like.device).wait_event(done)
+        return like
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x
+
+
+def build_streams(out):
+    """Scripts StreamOps, checks values and that a copy overlaps a matmul; saves it only if both hold."""
+    if not torch.cuda.is_available():
+        print("streams: no CUDA, skipped")
+        return
+    try:
+        m = torch.jit.script(StreamOps())
+    except Exception as ex:
+        msg = [ln for ln in str(ex).strip().splitlines() if ln.strip()]
+        print(f"script StreamOps: FAIL (no streams file): {' | '.join(msg[:4])}")
+        return
+    like = torch.zeros(1, device="cuda")
+    s = m.side_stream(like)
+    host = [torch.randn(4096, 4096, dtype=torch.bfloat16).pin_memory() for _ in range(8)]
+    a = torch.randn(8192, 8192, device="cuda", dtype=torch.bfloat16)
+    dev = m.prefetch(like, host, s)
+    m.join(like, s)
+    ok = all(torch.equal(d.cpu(), h) for d, h in zip(dev, host))
+
+    def timed(f):
+        torch.cuda.synchronize()
+        t = time.perf_counter()
+        f()
+        torch.cuda.synchronize()
+        return time.perf_counter() - t
+
+    def mm():
+        for _ in range(20):
+            a @ a
+
+    def copies():
+        m.join(like, s)
+        d = m.prefetch(like, host, s)
+        m.join(like, s)
+        return d
+
+    def both():
+        d = m.prefetch(like, host, s)
+        mm()
+        m.join(like, s)
+        return d
+
+    for f in (mm, copies, both):
+        timed(f)
+    t_mm, t_copy, t_both = timed(mm), timed(copies), timed(both)
+    overlap = t_both < 0.9 * (t_mm + t_copy)
+    print(f"  streams  values equal={ok} matmul={t_mm * 1e3:.1f} ms copies={t_copy * 1e3:.1f} ms "
+          f"together={t_both * 1e3:.1f} ms overlap={overlap} {'OK' if ok and overlap else 'FAIL'}")
+    if ok:
+        m.save(out)
+        print("saved", out)
+
+
 if __name__ == "__main__":
     out = sys.argv[1] if len(sys.argv) > 1 else "atelier-ops-v1.pt"
     print("torch", torch.__version__, "cuda", torch.cuda.is_available())
@@ -350,5 +612,7 @@ if __name__ == "__main__":
     assert mm.version() == VERSION
     for name in ["qk_norm_rope", "norm_modulate_split", "gated_add_split", "rms_norm"]:
         print(getattr(mm, name).code)
+    if "--streams" in sys.argv:
+        build_streams(out.replace("atelier-ops-v1.pt", "atelier-cuda-streams-v1.pt"))
     if "--bench" in sys.argv:
         bench(torch.jit.load(out, map_location="cuda"))

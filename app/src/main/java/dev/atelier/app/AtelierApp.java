@@ -31,6 +31,7 @@ public final class AtelierApp extends Application {
     static final Duration AUTOSAVE_EVERY = Duration.seconds(20);
 
     private StudioViewModel vm;
+    private dev.atelier.app.viewmodel.GenerationViewModel gen;
     private Timeline autosave;
 
     @Override
@@ -48,10 +49,14 @@ public final class AtelierApp extends Application {
         vm.languageProperty().set(locale.getLanguage().equals("zh") ? "zh-CN" : "en");
         vm.themeProperty().addListener((o, a, t) -> store(settings, settings.load().withTheme(t == Theme.LIGHT ? "light" : "dark")));
         vm.languageProperty().addListener((o, a, l) -> store(settings, settings.load().withLanguage(l)));
-        MainWindow window = new MainWindow(vm, 1280, 800);
+        gen = createGeneration(vm, settings, saved, opts.home());
+        MainWindow window = new MainWindow(vm, gen, 1360, 860);
         window.attach(stage);
         if (opts.demo()) {
             DemoScene.open(vm);
+            gen.selectedProperty().set(1);
+            gen.compareSplitProperty().set(0.55);
+            gen.compareOnCanvasProperty().set(true);
         } else if (!vm.restoreAutosave()) {
             if (opts.file() != null) vm.open(opts.file());
             else vm.newDocument(1024, 1024);
@@ -78,6 +83,33 @@ public final class AtelierApp extends Application {
         }
     }
 
+    /** The engine side: presets (shipped + {@code home/presets}), model set-up from the settings, the in-process engine. */
+    static dev.atelier.app.viewmodel.GenerationViewModel createGeneration(StudioViewModel vm, SettingsStore settings,
+            SettingsStore.Settings saved, Path home) {
+        TaskRunner tasks = TaskRunner.background();
+        dev.atelier.inference.api.Telemetry telemetry = "cpu".equals(saved.device())
+                ? dev.atelier.inference.api.Telemetry.cpuOnly() : dev.atelier.inference.api.Telemetry.open();
+        var setup = new dev.atelier.app.viewmodel.ModelSetupViewModel(vm.messages(), tasks, telemetry, s -> {
+            try {
+                settings.save(settings.load().withModel(s.folderProperty().get() == null ? null
+                        : s.folderProperty().get().toString(), s.budgetGiBProperty().get(), s.deviceProperty().get()));
+            } catch (UserFacingException e) {
+                vm.statusProperty().set(e.getMessage());
+            }
+        });
+        if (saved.vramBudgetGiB() != null) setup.budgetGiBProperty().set(saved.vramBudgetGiB());
+        if (saved.device() != null) setup.deviceProperty().set(saved.device());
+        var gen = new dev.atelier.app.viewmodel.GenerationViewModel(vm, setup,
+                dev.atelier.inference.api.Engines::local, Platform::runLater, tasks);
+        gen.prompt().setCatalog(dev.atelier.inference.api.PresetLoader.load(home.resolve("presets")));
+        if (saved.modelFolder() != null) {
+            Path dir = Path.of(saved.modelFolder());
+            setup.folderProperty().set(dir);
+            setup.scan(dir, setup.scanProperty()::set);
+        }
+        return gen;
+    }
+
     private void store(SettingsStore store, SettingsStore.Settings s) {
         try {
             store.save(s);
@@ -88,6 +120,7 @@ public final class AtelierApp extends Application {
 
     private void shutdown() {
         if (autosave != null) autosave.stop();
+        if (gen != null) gen.close();
         if (vm != null) vm.closeCleanly(true);
     }
 

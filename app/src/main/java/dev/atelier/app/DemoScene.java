@@ -47,8 +47,29 @@ final class DemoScene {
             tool.strokeTo(200 + t * 1000, 260 + Math.sin(t * Math.PI * 2) * 90, 1);
         }
         tool.endStroke();
+        for (int i = 0; i < 2; i++) {
+            vm.addResult(new dev.atelier.app.document.ResultImage("demo" + i, sunset(img, 0.55 + 0.25 * i),
+                    new GenerationParameters(p.prompt(), p.negative(), 42 + i, "draft", 20, 4.0, 0.85, p.modelFiles()),
+                    java.time.Instant.now(), false));
+        }
         vm.canvas().fit();
         vm.statusProperty().set(vm.messages().get("status.demo"));
+    }
+
+    /** A stand-in "result": the sky tinted towards a sunset (the demo has no model). */
+    private static BufferedImage sunset(BufferedImage src, double amount) {
+        int w = src.getWidth(), h = src.getHeight();
+        BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_ARGB);
+        for (int y = 0; y < h; y++) {
+            double k = y < h * 0.62 ? amount * (1 - y / (h * 0.62)) : 0;
+            for (int x = 0; x < w; x++) {
+                int c = src.getRGB(x, y);
+                int r = (int) ((c >> 16 & 255) * (1 - k) + 0xf2 * k), g = (int) ((c >> 8 & 255) * (1 - k) + 0x7a * k),
+                        b = (int) ((c & 255) * (1 - k) + 0x4a * k);
+                out.setRGB(x, y, 0xFF000000 | r << 16 | g << 8 | b);
+            }
+        }
+        return out;
     }
 
     private static Path2D mountain(int w, int h, double base, double[] pts) {

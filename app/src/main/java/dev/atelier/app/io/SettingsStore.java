@@ -15,17 +15,26 @@ import java.nio.file.Path;
 public final class SettingsStore {
     /** Stored settings; null fields mean "the default". */
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record Settings(String theme, String language) {
+    public record Settings(String theme, String language, String modelFolder, Double vramBudgetGiB, String device) {
+        public Settings(String theme, String language) {
+            this(theme, language, null, null, null);
+        }
+
         public static Settings defaults() {
             return new Settings(null, null);
         }
 
         public Settings withTheme(String t) {
-            return new Settings(t, language);
+            return new Settings(t, language, modelFolder, vramBudgetGiB, device);
         }
 
         public Settings withLanguage(String l) {
-            return new Settings(theme, l);
+            return new Settings(theme, l, modelFolder, vramBudgetGiB, device);
+        }
+
+        /** @param budgetGiB 0 or null: automatic (free memory minus a margin); device "auto" or "cpu" */
+        public Settings withModel(String folder, Double budgetGiB, String dev) {
+            return new Settings(theme, language, folder, budgetGiB, dev);
         }
     }
 

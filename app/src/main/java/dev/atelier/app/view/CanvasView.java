@@ -25,6 +25,8 @@ import javafx.scene.paint.ImagePattern;
  * size of the viewport from {@link TiledLayer} caches. Redraws are coalesced to one per FX pulse.
  */
 public final class CanvasView extends Region {
+    private javafx.scene.image.Image compareImage;
+    private double compareSplit = 1;
     private static final double WHEEL_STEP = 1.0018; // per wheel delta unit: one notch (40) is about 7.5 %
 
     private final Canvas canvas = new Canvas();
@@ -126,6 +128,20 @@ public final class CanvasView extends Region {
         }
     }
 
+    /**
+     * Shows {@code image} (a result of the photo's aspect) over the photo from the left edge up to {@code split}
+     * (0..1) of the width, the mask overlay hidden; null ends the comparison.
+     */
+    public void setCompare(javafx.scene.image.Image image, double split) {
+        compareImage = image;
+        compareSplit = Math.max(0, Math.min(1, split));
+        requestRedraw();
+    }
+
+    public javafx.scene.image.Image compareImage() {
+        return compareImage;
+    }
+
     public void requestRedraw() {
         if (redrawPending) return;
         redrawPending = true;
@@ -151,9 +167,20 @@ public final class CanvasView extends Region {
         gc.fillRect(x0, y0, x1 - x0, y1 - y0);
         gc.setImageSmoothing(s < 2);
         photoLayer.draw(gc, ox, oy, s, vw, vh);
-        gc.setGlobalAlpha(tool.overlayOpacityProperty().get());
-        maskLayer.draw(gc, ox, oy, s, vw, vh);
-        gc.setGlobalAlpha(1);
+        if (compareImage != null) {
+            double w = document.width() * s, h = document.height() * s, cut = w * compareSplit;
+            if (cut > 0) {
+                double iw = compareImage.getWidth(), ih = compareImage.getHeight();
+                gc.drawImage(compareImage, 0, 0, iw * compareSplit, ih, ox, oy, cut, h);
+                gc.setStroke(Color.WHITE);
+                gc.setLineWidth(2);
+                gc.strokeLine(ox + cut, Math.max(0, oy), ox + cut, Math.min(vh, oy + h));
+            }
+        } else {
+            gc.setGlobalAlpha(tool.overlayOpacityProperty().get());
+            maskLayer.draw(gc, ox, oy, s, vw, vh);
+            gc.setGlobalAlpha(1);
+        }
         if (view.showsPixelGrid()) drawGrid(gc, ox, oy, s, x0, y0, x1, y1);
         if (!Double.isNaN(mouseX) && !spaceDown) {
             double r = tool.sizeProperty().get() * s / 2;

@@ -2,12 +2,15 @@ package dev.atelier.app.view;
 
 import dev.atelier.app.Messages;
 import dev.atelier.app.viewmodel.CanvasViewModel;
+import dev.atelier.app.viewmodel.GenerationViewModel;
 import dev.atelier.app.viewmodel.MaskToolViewModel;
 import dev.atelier.app.viewmodel.StudioViewModel;
 import dev.atelier.app.viewmodel.Theme;
 import javafx.scene.Scene;
 import javafx.scene.control.Alert;
 import javafx.scene.control.Button;
+import javafx.scene.control.ButtonType;
+import java.util.List;
 import javafx.scene.control.CheckMenuItem;
 import javafx.scene.control.Menu;
 import javafx.scene.control.MenuBar;
@@ -31,6 +34,7 @@ import javafx.stage.Stage;
  */
 public final class MainWindow {
     private final StudioViewModel vm;
+    private final GenerationViewModel gen;
     private final Messages m;
     private final BorderPane root = new BorderPane();
     private final CanvasView canvasView;
@@ -38,13 +42,19 @@ public final class MainWindow {
     private FileActions files;
 
     public MainWindow(StudioViewModel vm, double width, double height) {
+        this(vm, null, width, height);
+    }
+
+    /** The full studio: with {@code gen} the generation panel replaces the placeholder (null: part 1's placeholder). */
+    public MainWindow(StudioViewModel vm, GenerationViewModel gen, double width, double height) {
         this.vm = vm;
+        this.gen = gen;
         this.m = vm.messages();
         root.setId("root");
         canvasView = new CanvasView(vm.documentProperty(), vm.canvas(), vm.maskTool());
         root.setCenter(canvasView);
         root.setLeft(new ToolPanel(vm.maskTool(), m));
-        root.setRight(new GeneratePanelPlaceholder(m));
+        root.setRight(gen == null ? new GeneratePanelPlaceholder(m) : new GeneratePanel(vm, gen, () -> openSetup(null)));
         root.setBottom(new StatusBar(vm));
         scene = new Scene(root, width, height);
         scene.getStylesheets().add(getClass().getResource("/ui/css/base.css").toExternalForm());
@@ -52,6 +62,7 @@ public final class MainWindow {
         vm.themeProperty().addListener((o, a, t) -> applyTheme(t));
         root.setTop(new VBox(menuBar(), toolBar()));
         installKeys();
+        if (gen != null) installGeneration();
         vm.notes().addListener((javafx.collections.ListChangeListener<String>) c -> {
             if (vm.notes().isEmpty()) return;
             Alert info = new Alert(Alert.AlertType.INFORMATION, String.join("\n\n", vm.notes()));
@@ -150,6 +161,14 @@ public final class MainWindow {
                 item("menuActual", m.get("view.actual"), "Shortcut+1", cv::actualSize),
                 grid, new Menu(m.get("menu.theme"), null, light, dark), new Menu(m.get("menu.language"), null, en, zh));
         MenuBar bar = new MenuBar(file, edit, mask, view);
+        if (gen != null) {
+            MenuItem generate = item("menuGenerate", m.get("gen.generate"), null, gen::generate);
+            generate.setAccelerator(KeyCombination.keyCombination("Shortcut+Enter"));
+            MenuItem cancel = item("menuCancel", m.get("gen.cancel"), null, gen::cancel);
+            cancel.disableProperty().bind(gen.runningProperty().not());
+            bar.getMenus().add(new Menu(m.get("menu.generate"), null, generate, cancel,
+                    item("menuSetup", m.get("setup.button"), null, () -> openSetup(null))));
+        }
         bar.setId("menuBar");
         return bar;
     }
@@ -174,6 +193,60 @@ public final class MainWindow {
                         () -> vm.themeProperty().set(vm.themeProperty().get() == Theme.DARK ? Theme.LIGHT : Theme.DARK)));
         bar.setId("toolBar");
         return bar;
+    }
+
+    /** Ctrl+Enter generates from anywhere (also while typing the prompt); a missing model opens the set-up. */
+    private void installGeneration() {
+        scene.addEventFilter(KeyEvent.KEY_PRESSED, e -> {
+            if (e.getCode() == KeyCode.ENTER && e.isShortcutDown()) {
+                gen.generate();
+                e.consume();
+            } else if (e.getCode() == KeyCode.ESCAPE && gen.runningProperty().get()) {
+                gen.cancel();
+                e.consume();
+            }
+        });
+        // Compare on the canvas: the selected result over the photo up to the slider (Original hides it).
+        java.util.Map<Object, javafx.scene.image.Image> fxResults = new java.util.WeakHashMap<>();
+        Runnable compare = () -> {
+            int i = gen.selectedProperty().get();
+            boolean on = gen.compareOnCanvasProperty().get() && !gen.showOriginalProperty().get()
+                    && i >= 0 && i < gen.results().size();
+            if (!on) {
+                canvasView.setCompare(null, 1);
+                return;
+            }
+            var img = gen.results().get(i).image();
+            canvasView.setCompare(fxResults.computeIfAbsent(img, k -> FxImages.of(img)), gen.compareSplitProperty().get());
+        };
+        gen.compareOnCanvasProperty().addListener(o -> compare.run());
+        gen.showOriginalProperty().addListener(o -> compare.run());
+        gen.compareSplitProperty().addListener(o -> compare.run());
+        gen.selectedProperty().addListener(o -> compare.run());
+        gen.results().addListener((javafx.collections.ListChangeListener<Object>) c -> compare.run());
+        gen.setupRequestedProperty().addListener((o, a, v) -> {
+            if (!v) return;
+            gen.setupRequestedProperty().set(false);
+            var scan = gen.setup().scanProperty().get();
+            String text = scan == null ? m.get("gen.noModelDialog") : m.get("gen.modelIncomplete", String.join("\n", GenerationViewModel.whatIsWrong(scan)));
+            ButtonType setUp = new ButtonType(m.get("setup.button"), javafx.scene.control.ButtonBar.ButtonData.OK_DONE);
+            Alert ask = new Alert(Alert.AlertType.WARNING, text, setUp, ButtonType.CANCEL);
+            ask.setHeaderText(m.get("gen.noModelTitle"));
+            ask.getDialogPane().setId("noModelDialog");
+            if (scene.getWindow() != null) ask.initOwner(scene.getWindow());
+            ask.resultProperty().addListener((oo, aa, b) -> {
+                if (b == setUp) openSetup(m.get("gen.noModelTitle"));
+            });
+            ask.show();
+        });
+    }
+
+    /** Opens the model set-up dialog (non-blocking). */
+    public ModelSetupDialog openSetup(String reason) {
+        if (gen == null) return null;
+        ModelSetupDialog d = new ModelSetupDialog(scene.getWindow(), gen.setup(), m, List.copyOf(gen.prompt().presets()), reason);
+        d.show();
+        return d;
     }
 
     /** Single-key tools work wherever focus is, except while typing in a text field. */

@@ -17,6 +17,12 @@ class SettingsStoreTest {
         assertEquals(SettingsStore.Settings.defaults(), s.load());
         s.save(s.load().withTheme("light").withLanguage("zh-CN"));
         assertEquals(new SettingsStore.Settings("light", "zh-CN"), new SettingsStore(home).load());
+        s.save(s.load().withModel("/models/comfy", 12.0, "cpu"));
+        SettingsStore.Settings back = new SettingsStore(home).load();
+        assertEquals("/models/comfy", back.modelFolder());
+        assertEquals(12.0, back.vramBudgetGiB());
+        assertEquals("cpu", back.device());
+        assertEquals("light", back.theme(), "the model settings keep the others");
         Files.writeString(s.file(), "{ not json");
         assertEquals(SettingsStore.Settings.defaults(), s.load(), "a damaged file falls back to the defaults");
         Files.writeString(s.file(), "{\"theme\":\"dark\",\"vramBudgetGb\":12}");

@@ -14,6 +14,15 @@
  * }
  * }</pre>
  *
+ * For the studio's set-up and meter (facades over the internal packages, so the app needs nothing else):
+ * <pre>{@code
+ * Engine engine = Engines.local();                                   // in-process engine, its own thread
+ * ModelScan scan = ModelSetup.scan(folder);                          // diffusers or ComfyUI models/: found,
+ * scan.missing(); scan.problems(); scan.missingFor(preset, "edit");  //   missing files by name, damaged files
+ * CostEstimate c = CostEstimate.of(scan.editModel(), preset, "edit", 1024, 1024, 0, telemetry.deviceName(), budget);
+ * MemorySnapshot m = telemetry.sample(budget, components);           // Telemetry.open(): NVML or process memory
+ * }</pre>
+ *
  * Tests of the app use {@link dev.atelier.inference.api.fake.FakeEngine}, which replays scripted events on its own
  * thread with the real engine's ordering and cancellation.
  */

@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmark a component (median forward time, achieved TFLOP/s, peak memory).",
-        subcommands = {BenchTransformerCommand.class, BenchVaeCommand.class, BenchTextEncoderCommand.class})
+        subcommands = {BenchTransformerCommand.class, BenchVaeCommand.class, BenchTextEncoderCommand.class,
+            BenchPresetCommand.class})
 final class BenchCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

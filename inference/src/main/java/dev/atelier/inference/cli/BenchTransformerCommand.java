@@ -66,6 +66,10 @@ final class BenchTransformerCommand implements Callable<Integer> {
     @Option(names = "--rope", split = ",", description = "qk_norm_rope variants of the ops file to time, in turn")
     List<String> ropes;
 
+    @Option(names = "--fuse-qkv", split = ",", defaultValue = "false", arity = "1",
+            description = "time without (false) and/or with (true) fused q/k/v projections, e.g. false,true")
+    List<Boolean> fuseQkv;
+
     @Option(names = "--iters", defaultValue = "10")
     int iters;
 
@@ -116,8 +120,12 @@ final class BenchTransformerCommand implements Callable<Integer> {
                     NDArray t = in.create(new float[] {0.5f});
                     List<List<ImageShape>> shapes = List.of(images);
                     List<String> variants = ropes == null || ropes.isEmpty() ? List.of("") : ropes;
+                    for (boolean fuse : fuseQkv) {
+                    if (fuse) {
+                        System.out.println("fused q/k/v in " + model.fuseProjections() + " blocks");
+                    }
                     for (String rope : variants) {
-                        String label = model.implementation();
+                        String label = model.implementation() + (fuse ? "+qkv" : "");
                         if (!rope.isEmpty() && model.kernels() instanceof FusedKernels fk) {
                             fk.useRope(rope);
                             label += "/" + rope;
@@ -134,6 +142,7 @@ final class BenchTransformerCommand implements Callable<Integer> {
                                         + "flop_per_forward=%.1fT smi_peak_mib=%d device=%s%n", label, n + txt, med,
                                 Arrays.stream(times).min().orElse(0), flops / med / 1e12, flops / 1e12,
                                 mem == null ? -1 : mem.peakMiB(), dev);
+                    }
                     }
                 }
             }

@@ -108,7 +108,7 @@ public final class LoraAdapter implements AutoCloseable {
         List<Runnable> undo = new ArrayList<>();
         for (Target t : targets.values()) {
             Linear l = require(modules, t.module());
-            DataType dt = l.weight().getDataType();
+            DataType dt = l.computeType();
             NDArray down = t.down().toType(dt, true);
             down.attach(m);
             NDArray s = m.create(strength * t.scale());

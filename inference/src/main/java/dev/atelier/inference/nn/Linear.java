@@ -1,17 +1,27 @@
 package dev.atelier.inference.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * {@code y = x W^T + b} (torch.nn.Linear). The weight is kept as stored: {@code [out, in]}.
  * Formats with other storage (fp8 scaled, GGUF blocks, LoRA adapters) implement {@link #weight()} differently
  * behind the same {@link #forward(NDArray)}.
+ *
+ * <p>Streaming (transformer blocks that do not fit the VRAM budget): {@link #offload} moves the stored arrays to
+ * host memory once; {@link #fetch} copies them to the device before the layer runs and {@link #evict} frees the
+ * device copies after it. The layer must be fetched while it runs.
  */
 public class Linear {
-    protected final NDArray weight;
-    protected final NDArray bias;
+    /** The stored weight (for quantised layers: the stored 8-bit form); null while streamed and not fetched. */
+    protected NDArray weight;
+    protected NDArray bias;
+    private NDArray hostWeight;
+    private NDArray hostBias;
+    private final long[] shape;
     /** Low-rank paths added to the output at run time (LoRA), in attach order; replaced, never mutated. */
     private volatile List<Adapter> adapters = List.of();
 
@@ -25,13 +35,22 @@ public class Linear {
     }
 
     public Linear(NDArray weight, NDArray bias) {
+        this(weight, bias, weight.getShape().getShape());
+    }
+
+    /** For subclasses whose stored weight's shape is not the logical {@code [out, in]} (or not readable by DJL). */
+    protected Linear(NDArray weight, NDArray bias, long[] outIn) {
         this.weight = weight;
         this.bias = bias;
+        this.shape = outIn.clone();
     }
 
     /** Binds {@code <scope>.weight [out, in]} and, if {@code withBias}, {@code <scope>.bias [out]}. */
     public static Linear load(Weights w, long in, long out, boolean withBias) {
-        Linear l = new Linear(w.get("weight", out, in), withBias ? w.get("bias", out) : null);
+        Linear l = w.linearFactory() == null ? null : w.linearFactory().create(w, in, out, withBias);
+        if (l == null) {
+            l = new Linear(w.get("weight", out, in), withBias ? w.get("bias", out) : null);
+        }
         w.register(l);
         return l;
     }
@@ -42,7 +61,11 @@ public class Linear {
 
     /** x: [..., in] → [..., out]. */
     public NDArray forward(NDArray x) {
-        NDArray y = ai.djl.nn.core.Linear.linear(x, weight(), bias).singletonOrThrow();
+        if (weight == null) {
+            throw new IllegalStateException("streamed Linear " + java.util.Arrays.toString(shape)
+                    + " ran without being fetched to the device first");
+        }
+        NDArray y = base(x);
         for (Adapter a : adapters) {
             NDArray d = a.delta(x);
             NDArray sum = y.add(d);
@@ -51,6 +74,88 @@ public class Linear {
             y = sum;
         }
         return y;
+    }
+
+    /** {@code x W^T + b} without adapters; quantised layers override it. */
+    protected NDArray base(NDArray x) {
+        return ai.djl.nn.core.Linear.linear(x, weight, bias).singletonOrThrow();
+    }
+
+    /** The dtype the layer computes in (activations and LoRA adapters use it). */
+    public DataType computeType() {
+        return weight.getDataType();
+    }
+
+    // ------------------------------------------------------------------ streaming
+
+    /** Bytes of the stored arrays (weight in its stored form + bias). */
+    public long storedBytes() {
+        NDArray w = weight != null ? weight : hostWeight;
+        NDArray b = bias != null ? bias : hostBias;
+        return storedWeightBytes(w) + (b == null ? 0 : b.size() * b.getDataType().getNumOfBytes());
+    }
+
+    protected long storedWeightBytes(NDArray w) {
+        return w.size() * w.getDataType().getNumOfBytes();
+    }
+
+    public boolean streamed() {
+        return hostWeight != null;
+    }
+
+    /** Moves the stored arrays to host memory ({@code toHost} makes the host copy); the device copies are closed. */
+    public synchronized void offload(UnaryOperator<NDArray> toHost) {
+        if (hostWeight != null) {
+            return;
+        }
+        hostWeight = toHost.apply(weight);
+        weight.close();
+        weight = null;
+        if (bias != null) {
+            hostBias = toHost.apply(bias);
+            bias.close();
+            bias = null;
+        }
+    }
+
+    /** Copies the host arrays to the device ({@code toDevice}); no-op when resident or already fetched. */
+    public synchronized void fetch(UnaryOperator<NDArray> toDevice) {
+        if (hostWeight == null || weight != null) {
+            return;
+        }
+        weight = toDevice.apply(hostWeight);
+        bias = hostBias == null ? null : toDevice.apply(hostBias);
+    }
+
+    /** Frees the device copies of a streamed layer (the host arrays stay). */
+    public synchronized void evict() {
+        if (hostWeight == null) {
+            return;
+        }
+        if (weight != null) {
+            weight.close();
+            weight = null;
+        }
+        if (bias != null) {
+            bias.close();
+            bias = null;
+        }
+    }
+
+    /**
+     * Makes this layer use {@code w} / {@code b} (views into a larger fused tensor, same shape and dtype) instead of
+     * its own arrays, which are closed. For plain resident layers only (projection fusing).
+     */
+    public synchronized void shareWeight(NDArray w, NDArray b) {
+        if (getClass() != Linear.class || streamed() || weight == null) {
+            throw new IllegalStateException("only a plain resident Linear can share a fused weight");
+        }
+        weight.close();
+        weight = w;
+        if (bias != null) {
+            bias.close();
+        }
+        bias = b;
     }
 
     public List<Adapter> adapters() {
@@ -76,6 +181,9 @@ public class Linear {
      * is never requantised, attach the LoRA as an {@link Adapter} instead.
      */
     public void addToWeight(NDArray delta, int sign) {
+        if (weight == null || streamed()) {
+            throw new IllegalStateException("cannot merge into a streamed layer: attach the LoRA at run time instead");
+        }
         if (sign >= 0) {
             weight.addi(delta);
         } else {
@@ -92,10 +200,10 @@ public class Linear {
     }
 
     public long inFeatures() {
-        return weight.getShape().get(1);
+        return shape[1];
     }
 
     public long outFeatures() {
-        return weight.getShape().get(0);
+        return shape[0];
     }
 }

@@ -26,6 +26,11 @@ import java.util.Optional;
  */
 public final class TorchOps implements AutoCloseable {
     public static final String RESOURCE = "/ops/atelier-ops-v1.pt";
+    /**
+     * The CUDA-only second file (side-stream copies for block streaming; it names torch.classes.cuda types, which a
+     * CPU libtorch cannot load). Loaded only on a GPU, by {@link #loadStreams}.
+     */
+    public static final String STREAMS_RESOURCE = "/ops/atelier-cuda-streams-v1.pt";
     public static final long VERSION = 1;
     private static final System.Logger LOG = System.getLogger(TorchOps.class.getName());
 
@@ -50,9 +55,25 @@ public final class TorchOps implements AutoCloseable {
      * logs why) when the file is missing or libtorch cannot load it: callers then use the eager DJL path.
      */
     public static Optional<TorchOps> load(NDManager manager, Path file) {
-        String what = file != null ? file.toString() : "resource " + RESOURCE;
+        return load(manager, file, RESOURCE);
+    }
+
+    /**
+     * The side-stream file on a GPU manager: {@code -Datelier.ops.streams=<file>}, else the built-in resource; empty
+     * on the CPU or when it cannot load (block streaming then copies on the one stream).
+     */
+    public static Optional<TorchOps> loadStreams(NDManager manager) {
+        if (!manager.getDevice().isGpu()) {
+            return Optional.empty();
+        }
+        String p = System.getProperty("atelier.ops.streams");
+        return load(manager, p == null || p.isBlank() ? null : Path.of(p), STREAMS_RESOURCE);
+    }
+
+    private static Optional<TorchOps> load(NDManager manager, Path file, String resource) {
+        String what = file != null ? file.toString() : "resource " + resource;
         try {
-            Path p = file != null ? file : extractResource();
+            Path p = file != null ? file : extractResource(resource);
             PtSymbolBlock m = JniUtils.loadModule((PtNDManager) manager, p, true, new String[0], new String[0], false);
             TorchOps ops = new TorchOps(m, what);
             JniUtils.setGraphExecutorOptimize(OPTIMIZE);
@@ -64,8 +85,11 @@ public final class TorchOps implements AutoCloseable {
             }
             return Optional.of(ops);
         } catch (RuntimeException | IOException | UnsatisfiedLinkError e) {
-            LOG.log(System.Logger.Level.WARNING, "fused ops unavailable (" + what + ": " + e.getMessage()
-                    + "); falling back to eager DJL attention and kernels");
+            LOG.log(System.Logger.Level.WARNING, resource.equals(STREAMS_RESOURCE)
+                    ? "side-stream copies unavailable (" + what + ": " + e.getMessage() + "); streamed blocks are "
+                            + "copied on the compute stream"
+                    : "fused ops unavailable (" + what + ": " + e.getMessage()
+                            + "); falling back to eager DJL attention and kernels");
             return Optional.empty();
         }
     }
@@ -85,10 +109,10 @@ public final class TorchOps implements AutoCloseable {
         }
     }
 
-    private static Path extractResource() throws IOException {
-        try (InputStream in = TorchOps.class.getResourceAsStream(RESOURCE)) {
+    private static Path extractResource(String resource) throws IOException {
+        try (InputStream in = TorchOps.class.getResourceAsStream(resource)) {
             if (in == null) {
-                throw new IOException("resource " + RESOURCE + " is not on the class path (build with mvn package)");
+                throw new IOException("resource " + resource + " is not on the class path (build with mvn package)");
             }
             Path tmp = Files.createTempFile("atelier-ops-v" + VERSION + "-", ".pt");
             tmp.toFile().deleteOnExit();
@@ -134,6 +158,11 @@ public final class TorchOps implements AutoCloseable {
                 v.close();
             }
         }
+    }
+
+    /** Runs a method on raw IValues (the caller owns and closes the arguments and the result). */
+    public IValue raw(String method, IValue... args) {
+        return IValueUtils.runMethod(module, method, args);
     }
 
     public String source() {

@@ -27,6 +27,16 @@ public final class Weights {
     private final String prefix;
     private final UnaryOperator<String> keyMap;
     private final Map<String, Linear> modules;
+    private final LinearFactory linearFactory;
+
+    /**
+     * Makes the Linear of a scope another way than "load weight (+ bias) as float" (fp8 kept 8-bit on the device,
+     * random quantised weights for benchmarks); returns null to fall back to the float load.
+     */
+    @FunctionalInterface
+    public interface LinearFactory {
+        Linear create(Weights scope, long in, long out, boolean withBias);
+    }
 
     public Weights(WeightStore store, NDManager manager, DataType dtype) {
         this(store, manager, dtype, "", UnaryOperator.identity());
@@ -38,6 +48,12 @@ public final class Weights {
 
     private Weights(WeightStore store, NDManager manager, DataType dtype, String prefix, UnaryOperator<String> keyMap,
                     Map<String, Linear> modules) {
+        this(store, manager, dtype, prefix, keyMap, modules, null);
+    }
+
+    private Weights(WeightStore store, NDManager manager, DataType dtype, String prefix, UnaryOperator<String> keyMap,
+                    Map<String, Linear> modules, LinearFactory linearFactory) {
+        this.linearFactory = linearFactory;
         this.store = store;
         this.manager = manager;
         this.dtype = dtype;
@@ -48,7 +64,7 @@ public final class Weights {
 
     /** A child scope: {@code prefix + name + "."}. */
     public Weights pp(String name) {
-        return new Weights(store, manager, dtype, prefix + name + ".", keyMap, modules);
+        return new Weights(store, manager, dtype, prefix + name + ".", keyMap, modules, linearFactory);
     }
 
     public Weights pp(int index) {
@@ -57,11 +73,20 @@ public final class Weights {
 
     /** The same scope on another manager or dtype. */
     public Weights with(NDManager otherManager, DataType otherDtype) {
-        return new Weights(store, otherManager, otherDtype, prefix, keyMap, modules);
+        return new Weights(store, otherManager, otherDtype, prefix, keyMap, modules, linearFactory);
     }
 
     public Weights withKeyMap(UnaryOperator<String> map) {
-        return new Weights(store, manager, dtype, prefix, map, modules);
+        return new Weights(store, manager, dtype, prefix, map, modules, linearFactory);
+    }
+
+    /** The same scope tree with another way of making Linears (see {@link LinearFactory}); null = float loads. */
+    public Weights withLinearFactory(LinearFactory factory) {
+        return new Weights(store, manager, dtype, prefix, keyMap, modules, factory);
+    }
+
+    public LinearFactory linearFactory() {
+        return linearFactory;
     }
 
     public String prefix() {

@@ -1,6 +1,8 @@
 package dev.atelier.inference.model.qwenimage;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
@@ -36,6 +38,10 @@ public final class QwenDoubleStreamAttention {
     private final NDArray normAddedQ;
     private final NDArray normAddedK;
 
+    /** Fused [3·inner, dim] q/k/v weights of each stream (views shared with the Linears), or null. */
+    private NDArray[] imgQkv;
+    private NDArray[] txtQkv;
+
     private QwenDoubleStreamAttention(int heads, int headDim, Linear[] l, NDArray[] n) {
         this.heads = heads;
         this.headDim = headDim;
@@ -70,6 +76,56 @@ public final class QwenDoubleStreamAttention {
     }
 
     /**
+     * Concatenates each stream's q/k/v weights into one [3·inner, dim] matrix (one GEMM instead of three at 8k
+     * tokens); the three Linears keep working as views into it (LoRA merge writes through, adapters and streaming
+     * fall back to the separate path). Only plain resident bf16/f32 layers are fused; returns whether it fused.
+     */
+    public synchronized boolean fuseProjections() {
+        if (imgQkv != null) {
+            return true;
+        }
+        for (Linear l : new Linear[] {toQ, toK, toV, addQProj, addKProj, addVProj}) {
+            if (l.getClass() != Linear.class || l.streamed() || l.bias() == null) {
+                return false;
+            }
+        }
+        imgQkv = fuse(toQ, toK, toV);
+        txtQkv = fuse(addQProj, addKProj, addVProj);
+        return true;
+    }
+
+    private static NDArray[] fuse(Linear q, Linear k, Linear v) {
+        NDManager m = q.weight().getManager();
+        NDArray w = NDArrays.concat(new NDList(q.weight(), k.weight(), v.weight()), 0);
+        NDArray b = NDArrays.concat(new NDList(q.bias(), k.bias(), v.bias()), 0);
+        w.attach(m);
+        b.attach(m);
+        NDScope.unregister(w, b);
+        long n = q.outFeatures();
+        Linear[] ls = {q, k, v};
+        for (int i = 0; i < 3; i++) {
+            NDArray wv = w.get(new NDIndex("{}:{}", i * n, (i + 1) * n));
+            NDArray bv = b.get(new NDIndex("{}:{}", i * n, (i + 1) * n));
+            wv.attach(m);
+            bv.attach(m);
+            NDScope.unregister(wv, bv);
+            ls[i].shareWeight(wv, bv);
+        }
+        return new NDArray[] {w, b};
+    }
+
+    /** q, k, v of one stream ([B, S, inner] each): one GEMM when fused and no adapter is attached, else three. */
+    private NDArray[] qkv(NDArray x, NDArray[] fused, Linear q, Linear k, Linear v) {
+        if (fused != null && q.adapters().isEmpty() && k.adapters().isEmpty() && v.adapters().isEmpty()) {
+            NDArray y = ai.djl.nn.core.Linear.linear(x, fused[0], fused[1]).singletonOrThrow();
+            long n = q.outFeatures();
+            return new NDArray[] {y.get(new NDIndex("..., :{}", n)), y.get(new NDIndex("..., {}:{}", n, 2 * n)),
+                y.get(new NDIndex("..., {}:", 2 * n))};
+        }
+        return new NDArray[] {q.forward(x), k.forward(x), v.forward(x)};
+    }
+
+    /**
      * @param img       modulated image stream [B, Si, D]
      * @param txt       modulated text stream [B, St, D]
      * @param jointMask boolean [B, St + Si] (text first) or null
@@ -81,12 +137,14 @@ public final class QwenDoubleStreamAttention {
         long si = img.getShape().get(1);
         long st = txt.getShape().get(1);
         return Scopes.many(() -> {
-            NDArray iq = k.qkNormRope(heads(toQ.forward(img)), normQ, EPS, rope.imgCos(), rope.imgSin());
-            NDArray ik = k.qkNormRope(heads(toK.forward(img)), normK, EPS, rope.imgCos(), rope.imgSin());
-            NDArray iv = heads(toV.forward(img));
-            NDArray tq = k.qkNormRope(heads(addQProj.forward(txt)), normAddedQ, EPS, rope.txtCos(), rope.txtSin());
-            NDArray tk = k.qkNormRope(heads(addKProj.forward(txt)), normAddedK, EPS, rope.txtCos(), rope.txtSin());
-            NDArray tv = heads(addVProj.forward(txt));
+            NDArray[] ip = qkv(img, imgQkv, toQ, toK, toV);
+            NDArray[] tp = qkv(txt, txtQkv, addQProj, addKProj, addVProj);
+            NDArray iq = k.qkNormRope(heads(ip[0]), normQ, EPS, rope.imgCos(), rope.imgSin());
+            NDArray ik = k.qkNormRope(heads(ip[1]), normK, EPS, rope.imgCos(), rope.imgSin());
+            NDArray iv = heads(ip[2]);
+            NDArray tq = k.qkNormRope(heads(tp[0]), normAddedQ, EPS, rope.txtCos(), rope.txtSin());
+            NDArray tk = k.qkNormRope(heads(tp[1]), normAddedK, EPS, rope.txtCos(), rope.txtSin());
+            NDArray tv = heads(tp[2]);
             // [B, S, H, Dh] -> [B, H, S, Dh], order [text, image]
             NDArray q = NDArrays.concat(new NDList(tq, iq), 1).transpose(0, 2, 1, 3);
             NDArray key = NDArrays.concat(new NDList(tk, ik), 1).transpose(0, 2, 1, 3);

@@ -11,6 +11,7 @@ import dev.atelier.inference.io.SafetensorsFile;
 import dev.atelier.inference.io.WeightStores;
 import dev.atelier.inference.lora.LoraAdapter;
 import dev.atelier.inference.lora.LoraLoader;
+import dev.atelier.inference.nn.Fp8Weights;
 import dev.atelier.inference.nn.Weights;
 import dev.atelier.inference.parity.Fixture;
 import dev.atelier.inference.parity.Parity;
@@ -45,7 +46,14 @@ import java.util.stream.Stream;
  */
 public final class QwenImageFormatsParity implements ParityCheck {
     /** Which group of files this instance checks. */
-    public enum Group { COMFY, GGUF, LORA }
+    public enum Group {
+        COMFY, GGUF, LORA,
+        /**
+         * The comfy fp8 files with their Linear weights kept 8-bit ({@link Fp8Weights}: the GPU path, run here on the
+         * CPU in float32 with the table dequant per layer), plus a runtime LoRA on that fp8 base.
+         */
+        FP8_KEPT
+    }
 
     private final Group group;
 
@@ -59,7 +67,7 @@ public final class QwenImageFormatsParity implements ParityCheck {
     }
 
     private static String ref(Group g) {
-        return g.name().toLowerCase(Locale.ROOT);
+        return g == Group.FP8_KEPT ? "comfy" : g.name().toLowerCase(Locale.ROOT);
     }
 
     @Override
@@ -71,7 +79,8 @@ public final class QwenImageFormatsParity implements ParityCheck {
     @Override
     public List<ParityResult> run(Fixture f, NDManager manager) throws IOException {
         return switch (group) {
-            case COMFY -> comfy(f, manager);
+            case COMFY -> comfy(f, manager, false);
+            case FP8_KEPT -> comfy(f, manager, true);
             case GGUF -> gguf(f, manager);
             case LORA -> lora(f, manager);
         };
@@ -87,12 +96,15 @@ public final class QwenImageFormatsParity implements ParityCheck {
         }
     }
 
-    private List<ParityResult> comfy(Fixture f, NDManager manager) throws IOException {
+    private List<ParityResult> comfy(Fixture f, NDManager manager, boolean keepFp8) throws IOException {
         List<ParityResult> out = new ArrayList<>();
         try (SafetensorsFile ref = f.openReference("comfy")) {
             for (Path file : files(f.dir().resolve("comfy"), ".safetensors")) {
                 ModelDetector.Detection d = ModelDetector.detect(file);
                 if (d.component() != ModelDetector.Component.TRANSFORMER) {
+                    continue;
+                }
+                if (keepFp8 && d.format() != ModelDetector.Format.FP8_SCALED && d.format() != ModelDetector.Format.FP8_MIXED) {
                     continue;
                 }
                 String kind = d.architecture().contains("edit") ? "edit" : "t2i";
@@ -102,7 +114,7 @@ public final class QwenImageFormatsParity implements ParityCheck {
                     default -> d.format().name().toLowerCase(Locale.ROOT);
                 };
                 out.addAll(loadAndRun(f, kind, file, ref, kind + "." + fmt + ".", name() + "." + file.getFileName(),
-                        manager));
+                        manager, keepFp8));
             }
         }
         return out;
@@ -114,7 +126,7 @@ public final class QwenImageFormatsParity implements ParityCheck {
             for (Path file : files(f.dir().resolve("gguf"), ".gguf")) {
                 if (ModelDetector.detect(file).component() == ModelDetector.Component.TRANSFORMER) {
                     out.addAll(loadAndRun(f, "edit", file, ref, "forward.", name() + "." + file.getFileName(),
-                            manager));
+                            manager, false));
                 }
             }
         }
@@ -123,13 +135,19 @@ public final class QwenImageFormatsParity implements ParityCheck {
 
     /** Opens {@code file} under diffusers names (fp8/GGUF dequantised at load), loads the model, runs the cases. */
     private static List<ParityResult> loadAndRun(Fixture f, String kind, Path file, SafetensorsFile ref,
-                                                 String refPrefix, String label, NDManager manager) {
+                                                 String refPrefix, String label, NDManager manager,
+                                                 boolean keepFp8) {
         QwenImageConfig config = QwenImageConfig.read(modelDir(f, kind).resolve("config.json"));
         try (MappedStore store = KeyMapper.view(WeightStores.open(file), KeyMapper.Component.TRANSFORMER);
              NDManager weights = manager.newSubManager();
+             Fp8Weights fp8 = new Fp8Weights(weights, DataType.FLOAT32, null);
              QwenImageTransformer model = QwenImageTransformer.load(config,
-                     new Weights(store, weights, DataType.FLOAT32), QwenImageTransformer.Impl.EAGER)) {
-            return runCases(f, kind, model, ref, refPrefix, label, manager);
+                     new Weights(store, weights, DataType.FLOAT32).withLinearFactory(keepFp8 ? fp8 : null),
+                     QwenImageTransformer.Impl.EAGER)) {
+            if (keepFp8 && fp8.count() == 0) {
+                throw new IllegalStateException(file + ": no Linear was kept fp8");
+            }
+            return runCases(f, kind, model, ref, refPrefix, label + (keepFp8 ? ".kept" + fp8.count() : ""), manager);
         }
     }
 

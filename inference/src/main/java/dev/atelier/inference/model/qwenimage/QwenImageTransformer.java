@@ -62,10 +62,17 @@ public final class QwenImageTransformer implements AutoCloseable {
     private final List<QwenImageTransformerBlock> blocks;
     private final Linear normOutLinear;
     private final Linear projOut;
+    private final NDManager weightManager;
+    private final List<List<Linear>> blockLinears;
+    private volatile BlockStreamer streamer;
 
     private QwenImageTransformer(QwenImageConfig config, DataType dtype, NDManager cpu, TorchOps ops, Kernels kernels,
             Attention attention, Linear imgIn, Linear txtIn, RmsNorm txtNorm, QwenTimestepProjEmbeddings time,
-            QwenEmbedRope posEmbed, List<QwenImageTransformerBlock> blocks, Linear normOutLinear, Linear projOut) {
+            QwenEmbedRope posEmbed, List<QwenImageTransformerBlock> blocks, Linear normOutLinear, Linear projOut,
+            NDManager weightManager, List<List<Linear>> blockLinears, BlockStreamer streamer) {
+        this.streamer = streamer;
+        this.weightManager = weightManager;
+        this.blockLinears = blockLinears;
         this.config = config;
         this.dtype = dtype;
         this.cpu = cpu;
@@ -87,6 +94,16 @@ public final class QwenImageTransformer implements AutoCloseable {
      * {@code w.manager()} in {@code w.dtype()}.
      */
     public static QwenImageTransformer load(QwenImageConfig config, Weights w, Impl impl) {
+        return load(config, w, impl, null);
+    }
+
+    /**
+     * Like {@link #load(QwenImageConfig, Weights, Impl)} with the planner's per-block placement applied while loading
+     * (each STREAMED block moves to host memory right after it loads, so loading never holds more on the GPU than the
+     * plan); {@code placement} null = all resident.
+     */
+    public static QwenImageTransformer load(QwenImageConfig config, Weights w, Impl impl,
+            List<dev.atelier.inference.runtime.BlockPlacement> placement) {
         config.validate("transformer config");
         NDManager cpu = NDManager.newBaseManager(ai.djl.Device.cpu());
         try {
@@ -95,9 +112,17 @@ public final class QwenImageTransformer implements AutoCloseable {
             Attention a = ops != null ? new FusedAttention(ops) : new EagerAttention(cpu);
             int d = config.innerDim();
             List<QwenImageTransformerBlock> blocks = new ArrayList<>(config.numLayers());
+            if (placement != null && placement.size() != config.numLayers()) {
+                throw new IllegalArgumentException("placement lists " + placement.size() + " blocks, the config has "
+                        + config.numLayers() + " — was the plan made for another model?");
+            }
+            BlockStreamer streamer = placement == null ? null : BlockStreamer.open(placement, w.manager(), ops);
             for (int i = 0; i < config.numLayers(); i++) {
                 blocks.add(QwenImageTransformerBlock.load(w.pp("transformer_blocks").pp(i), d,
                         config.numAttentionHeads(), config.attentionHeadDim()));
+                if (streamer != null) {
+                    streamer.adopt(i, blockLinears(w, i));
+                }
             }
             String extra = "transformer_blocks." + config.numLayers() + ".img_mod.1.weight";
             if (w.contains(extra)) {
@@ -105,7 +130,7 @@ public final class QwenImageTransformer implements AutoCloseable {
                         + "' but the config says num_layers=" + config.numLayers()
                         + " — is the config.json of another model?");
             }
-            return new QwenImageTransformer(config, w.dtype(), cpu, ops, k, a,
+            QwenImageTransformer model = new QwenImageTransformer(config, w.dtype(), cpu, ops, k, a,
                     Linear.load(w.pp("img_in"), config.inChannels(), d),
                     Linear.load(w.pp("txt_in"), config.jointAttentionDim(), d),
                     RmsNorm.load(w.pp("txt_norm"), config.jointAttentionDim(), EPS, cpu),
@@ -113,11 +138,80 @@ public final class QwenImageTransformer implements AutoCloseable {
                     new QwenEmbedRope(10000, config.axesDimsRope(), true, cpu),
                     blocks,
                     Linear.load(w.pp("norm_out").pp("linear"), d, 2L * d),
-                    Linear.load(w.pp("proj_out"), d, config.projOutChannels()));
+                    Linear.load(w.pp("proj_out"), d, config.projOutChannels()),
+                    w.manager(), allBlockLinears(w, config.numLayers()), streamer);
+            if (Boolean.getBoolean("atelier.fuse.qkv")) {
+                model.fuseProjections();
+            }
+            return model;
         } catch (RuntimeException e) {
             cpu.close();
             throw e;
         }
+    }
+
+    private static List<List<Linear>> allBlockLinears(Weights w, int n) {
+        List<List<Linear>> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            out.add(blockLinears(w, i));
+        }
+        return List.copyOf(out);
+    }
+
+    private static List<Linear> blockLinears(Weights w, int i) {
+        String full = w.prefix() + "transformer_blocks." + i + ".";
+        List<Linear> l = new ArrayList<>();
+        synchronized (w.modules()) {
+            w.modules().forEach((name, lin) -> {
+                if (name.startsWith(full)) {
+                    l.add(lin);
+                }
+            });
+        }
+        return List.copyOf(l);
+    }
+
+    /**
+     * Applies the planner's per-block placement: STREAMED blocks move their Linear weights to host memory now and are
+     * copied to the GPU per forward ({@link BlockStreamer}). Call once, before the first forward; the streamer is
+     * closed with the model.
+     */
+    public synchronized BlockStreamer stream(List<dev.atelier.inference.runtime.BlockPlacement> placement) {
+        if (streamer != null) {
+            throw new IllegalStateException("block placement already applied");
+        }
+        if (placement.size() != blocks.size()) {
+            throw new IllegalArgumentException("placement lists " + placement.size() + " blocks, the model has "
+                    + blocks.size() + " — was the plan made for another model?");
+        }
+        BlockStreamer s = BlockStreamer.open(placement, weightManager, ops);
+        for (int i = 0; i < blocks.size(); i++) {
+            s.adopt(i, blockLinears.get(i));
+        }
+        streamer = s;
+        return s;
+    }
+
+    /**
+     * Fuses each resident block's q/k/v projections into one GEMM per stream (see
+     * {@link QwenDoubleStreamAttention#fuseProjections()}); fp8 and streamed blocks keep three. Returns how many
+     * blocks were fused. On by default with {@code -Datelier.fuse.qkv=true}.
+     */
+    public int fuseProjections() {
+        int n = 0;
+        for (QwenImageTransformerBlock b : blocks) {
+            n += b.fuseProjections() ? 1 : 0;
+        }
+        return n;
+    }
+
+    public Optional<BlockStreamer> streamer() {
+        return Optional.ofNullable(streamer);
+    }
+
+    /** The Linear layers of block {@code i} (for LoRA, streaming, fusing). */
+    public List<Linear> blockLinears(int i) {
+        return blockLinears.get(i);
     }
 
     /** The forward without intermediates. See {@link #forward(NDArray, NDArray, NDArray, NDArray, List, Map)}. */
@@ -174,8 +268,15 @@ public final class QwenImageTransformer implements AutoCloseable {
             NDArray siluTxt = config.zeroCondT() ? kernels.silu(tembTxt) : siluImg;
             var ctx = new QwenImageTransformerBlock.Context(siluImg, siluTxt, split, jointMask, rope, kernels,
                     attention);
+            BlockStreamer st = streamer;
             for (int i = 0; i < blocks.size(); i++) {
+                if (st != null) {
+                    st.before(i);
+                }
                 NDArray[] out = blocks.get(i).forward(img, txt, ctx); // its own scope; result in this one
+                if (st != null) {
+                    st.after(i);
+                }
                 NDScope.unregister(img, txt);
                 img.close();
                 txt.close();
@@ -296,6 +397,9 @@ public final class QwenImageTransformer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (streamer != null) {
+            streamer.close();
+        }
         if (ops != null) {
             ops.close();
         }

@@ -50,6 +50,11 @@ public final class QwenImageTransformerBlock {
                 FeedForward.load(w.pp("txt_mlp"), dim));
     }
 
+    /** See {@link QwenDoubleStreamAttention#fuseProjections()}. */
+    public boolean fuseProjections() {
+        return attn.fuseProjections();
+    }
+
     /** Per-forward inputs shared by every block. */
     public record Context(NDArray siluTembImg, NDArray siluTembTxt, long split, NDArray jointMask,
             QwenEmbedRope.Freqs rope, Kernels kernels, Attention attention) {

@@ -74,17 +74,26 @@ public final class QwenVlModel implements AutoCloseable {
     }
 
     /**
-     * Binds every weight of {@code store} (any key layout {@link KeyMapper} knows for the text encoder; ComfyUI scaled-fp8 weights are
-     * dequantized by {@link Fp8ScaledStore}) on {@code device}.
+     * Binds every weight of {@code store} (any text-encoder key layout {@link KeyMapper} knows; ComfyUI scaled-fp8
+     * weights are dequantized by {@link Fp8ScaledStore}) on {@code device}.
      */
     public static QwenVlModel load(WeightStore source, QwenVlConfig cfg, Device device, DataType dtype) {
+        return load(source, cfg, device, dtype, null);
+    }
+
+    /**
+     * Like {@link #load(WeightStore, QwenVlConfig, Device, DataType)} with a {@link Weights.LinearFactory} for the
+     * Linear layers (e.g. {@link dev.atelier.inference.nn.Fp8Weights}: fp8 kept 8-bit on the GPU); null = float.
+     */
+    public static QwenVlModel load(WeightStore source, QwenVlConfig cfg, Device device, DataType dtype,
+            Weights.LinearFactory linears) {
         WeightStore store = source instanceof SafetensorsFile f ? Fp8ScaledStore.wrapIfQuantized(f) : source;
         requireNoRawScales(store);
         NDManager scalars = NDManager.newBaseManager(Device.cpu());
         NDManager weights = NDManager.newBaseManager(device);
         try {
             KeyMapper.Bound keys = keys(store);
-            Weights w = new Weights(store, weights, dtype).withKeyMap(keys.keyMap());
+            Weights w = new Weights(store, weights, dtype).withKeyMap(keys.keyMap()).withLinearFactory(linears);
             QwenVisionTransformer visual = store.contains(keys.toStored(VISION_PROBE))
                     ? new QwenVisionTransformer(cfg.vision(), w.pp("visual"), scalars) : null;
             QwenVlTextModel language = new QwenVlTextModel(cfg.text(), w.pp("model"), scalars);

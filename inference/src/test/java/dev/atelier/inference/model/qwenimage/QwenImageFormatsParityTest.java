@@ -25,4 +25,10 @@ class QwenImageFormatsParityTest {
     void lora() throws Exception {
         run(QwenImageFormatsParity.Group.LORA);
     }
+
+    /** fp8 weights kept 8-bit (the GPU path: per-layer table dequant), against the same comfy references. */
+    @Test
+    void fp8Kept() throws Exception {
+        run(QwenImageFormatsParity.Group.FP8_KEPT);
+    }
 }

@@ -1,0 +1,165 @@
+package dev.atelier.inference.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.atelier.inference.io.DType;
+import dev.atelier.inference.io.Floats;
+import java.util.Locale;
+
+/**
+ * How fp8 weights kept 8-bit on the device become matmuls, for one device, fp8 format and compute dtype.
+ *
+ * <ul>
+ *   <li>{@link Mode#PACKED} (ops file with the fp8 methods): the stored bytes are turned once, at load, into a real
+ *       {@code float8_e4m3fn}/{@code e5m2} tensor through a 256-entry table ({@code lut[code].to(float8)}, exact: every
+ *       fp8 value is a bf16 value). DJL has no fp8 dtype, so that tensor is opaque on the Java side (its dtype is never
+ *       read; only the ops file touches it). Per layer: {@code F.linear(x, w8.to(bf16) * scale, b)}
+ *       ({@code fp8_linear}), or with {@link #scaledMm} on sm_89+ {@code torch._scaled_mm} with row-wise fp8
+ *       activations ({@code fp8_linear_mm}, an approximation: see packaging/ops/make_ops.py for its measured error).</li>
+ *   <li>{@link Mode#LUT} (no ops file, or a CPU/old libtorch): the bytes stay a uint8 array and each forward
+ *       dequantises {@code lut[code] * scale} in the compute dtype with DJL ops, then a plain linear.</li>
+ * </ul>
+ * LoRA adapters run on top in the compute dtype (never requantised). The CPU loaders keep today's float32 dequant at
+ * load; this codec is what a GPU model (or a test of the GPU path on the CPU) uses.
+ */
+public final class Fp8Codec implements AutoCloseable {
+    /** Activations need at least this many rows before the fp8 matmul pays (the modulation layers have 2). */
+    public static final long SCALED_MM_MIN_ROWS = 64;
+
+    public enum Mode { PACKED, LUT }
+
+    private final DType format;
+    private final DataType computeType;
+    private final NDManager manager;
+    private final NDManager cpu = NDManager.newBaseManager(ai.djl.Device.cpu());
+    private final NDArray lut;
+    private final TorchOps ops;
+    private final Mode mode;
+    private volatile boolean scaledMm;
+
+    private Fp8Codec(DType format, DataType computeType, NDManager manager, NDArray lut, TorchOps ops, Mode mode) {
+        this.format = format;
+        this.computeType = computeType;
+        this.manager = manager;
+        this.lut = lut;
+        this.ops = ops;
+        this.mode = mode;
+    }
+
+    /**
+     * A codec on {@code parent}'s device. {@code ops} may be null (then {@link Mode#LUT}); with ops, the packed mode is
+     * used when the file has the fp8 methods and they run here (checked once on a tiny tensor), else LUT.
+     * {@code -Datelier.fp8.mode=lut} forces the table path, {@code -Datelier.fp8.mm=true} turns the fp8 matmul on.
+     */
+    public static Fp8Codec create(DType format, DataType computeType, NDManager parent, TorchOps ops) {
+        if (format != DType.F8_E4M3 && format != DType.F8_E5M2) {
+            throw new IllegalArgumentException("not an fp8 format: " + format);
+        }
+        NDManager m = parent.newSubManager();
+        float[] table = Floats.fp8Table(format);
+        NDArray lut32 = m.create(table, new Shape(256));
+        NDArray lut = computeType == DataType.FLOAT32 ? lut32 : lut32.toType(computeType, false);
+        Mode mode = Mode.LUT;
+        boolean forceLut = "lut".equalsIgnoreCase(System.getProperty("atelier.fp8.mode", ""));
+        if (ops != null && !forceLut && packedWorks(ops, m, lut, format)) {
+            mode = Mode.PACKED;
+        }
+        Fp8Codec c = new Fp8Codec(format, computeType, m, lut, ops, mode);
+        c.scaledMm = Boolean.getBoolean("atelier.fp8.mm") && mode == Mode.PACKED && format == DType.F8_E4M3;
+        return c;
+    }
+
+    private static boolean packedWorks(TorchOps ops, NDManager m, NDArray lut, DType format) {
+        try (NDManager t = m.newSubManager()) {
+            NDArray codes = t.create(new byte[] {0x38, (byte) 0xB8, 0x40, 0x30}, new Shape(2, 2))
+                    .toType(DataType.UINT8, false);
+            NDArray packed = ops.call("fp8_pack", codes, lut, format == DType.F8_E5M2);
+            packed.attach(t);
+            NDArray x = t.ones(new Shape(1, 2), lut.getDataType());
+            NDArray y = ops.call("fp8_linear", x, packed, 1.0, lut, false);
+            return y.getShape().equals(new Shape(1, 2));
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    public Mode mode() {
+        return mode;
+    }
+
+    public DType format() {
+        return format;
+    }
+
+    public DataType computeType() {
+        return computeType;
+    }
+
+    /** Turns the fp8 matmul ({@code torch._scaled_mm}) on or off (packed e4m3 only; ignored otherwise). */
+    public void useScaledMm(boolean on) {
+        this.scaledMm = on && mode == Mode.PACKED && format == DType.F8_E4M3;
+    }
+
+    public boolean scaledMm() {
+        return scaledMm;
+    }
+
+    /**
+     * The stored form of a weight from its fp8 bytes as a uint8 array on the device: PACKED → the opaque fp8 tensor
+     * (the uint8 array is closed), LUT → the uint8 array itself.
+     */
+    public NDArray store(NDArray codes) {
+        if (mode == Mode.LUT) {
+            return codes;
+        }
+        NDArray packed = ops.call("fp8_pack", codes, lut, format == DType.F8_E5M2);
+        packed.attach(codes.getManager());
+        ai.djl.ndarray.NDScope.unregister(packed);
+        codes.close();
+        return packed;
+    }
+
+    /**
+     * The per-tensor scale as a CPU 0-dim float32 made once per layer: torch treats it like a Python number (no device
+     * copy, no dtype promotion of bf16 weights).
+     */
+    public synchronized NDArray scaleScalar(float scale) {
+        return cpu.create(scale);
+    }
+
+    /** {@code x (w·scale)^T + b} with {@code w} in its stored form; {@code scaleScalar} from {@link #scaleScalar}. */
+    public NDArray linear(NDArray x, NDArray stored, float scale, NDArray scaleScalar, NDArray bias) {
+        if (mode == Mode.PACKED) {
+            long rows = x.getShape().size() / x.getShape().get(x.getShape().dimension() - 1);
+            String method = scaledMm && rows >= SCALED_MM_MIN_ROWS ? "fp8_linear_mm" : "fp8_linear";
+            return ops.call(method, x, stored, (double) scale, bias != null ? bias : lut, bias != null);
+        }
+        try (NDArray w = dequantize(stored, scale, scaleScalar)) {
+            return ai.djl.nn.core.Linear.linear(x, w, bias).singletonOrThrow();
+        }
+    }
+
+    /** {@code lut[w] * scale} in the compute dtype, shape of the weight (LUT mode, or packed via the ops file). */
+    public NDArray dequantize(NDArray stored, float scale, NDArray scaleScalar) {
+        if (mode == Mode.PACKED) {
+            return ops.call("fp8_dequant", lut, stored, (double) scale);
+        }
+        NDManager m = stored.getManager();
+        try (NDArray idx = stored.toType(DataType.INT64, false); NDArray v = lut.take(m, idx)) {
+            return v.mul(scaleScalar);
+        }
+    }
+
+    @Override
+    public void close() {
+        cpu.close();
+        manager.close();
+    }
+
+    @Override
+    public String toString() {
+        return String.format(Locale.ROOT, "fp8 %s → %s, %s%s", format, computeType, mode, scaledMm ? " + fp8 matmul" : "");
+    }
+}

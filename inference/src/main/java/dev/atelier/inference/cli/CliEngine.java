@@ -72,7 +72,7 @@ final class CliEngine {
 
     private static int write(EngineEvent.Done d, Path out, PrintWriter stdout, PrintWriter err) {
         try {
-            ImageFiles.write(d.image(), d.parameters(), out);
+            CliImageFiles.write(d.image(), d.parameters(), out);
         } catch (IOException | IllegalArgumentException e) {
             err.println("error: cannot write " + out + ": " + e.getMessage());
             err.flush();

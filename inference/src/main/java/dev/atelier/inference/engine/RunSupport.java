@@ -5,7 +5,8 @@ import dev.atelier.inference.api.FailureKind;
 import dev.atelier.inference.api.GenerationSettings;
 import dev.atelier.inference.api.MaskImage;
 import dev.atelier.inference.api.RgbImage;
-import dev.atelier.inference.image.PilResize;
+import dev.atelier.inference.image.Resample;
+import dev.atelier.inference.image.VaeImageProcessor;
 import dev.atelier.inference.pipeline.DenoiseLoop;
 import dev.atelier.inference.pipeline.LatentPreview;
 import dev.atelier.inference.pipeline.PipelineSupport;
@@ -78,15 +79,12 @@ final class RunSupport {
         if (img.width() == width && img.height() == height) {
             return img;
         }
-        byte[] rgb = PilResize.lanczos(img.toRgbBytes(), img.width(), img.height(), 3, width, height);
+        byte[] rgb = Resample.lanczos(img.toRgbBytes(), img.width(), img.height(), 3, width, height);
         return RgbImage.fromRgbBytes(width, height, rgb);
     }
 
     static MaskImage resize(MaskImage m, int width, int height) {
-        if (m.width() == width && m.height() == height) {
-            return m;
-        }
-        return new MaskImage(width, height, PilResize.lanczos(m.values(), m.width(), m.height(), 1, width, height));
+        return VaeImageProcessor.resize(m, width, height);
     }
 
     static RgbImage crop(RgbImage img, int x, int y, int w, int h) {

@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.atelier.inference.api.EngineEvent.Stage;
 import dev.atelier.inference.api.MaskImage;
 import dev.atelier.inference.api.RgbImage;
+import dev.atelier.inference.image.RgbBytes;
 import dev.atelier.inference.image.VaeImageProcessor;
 import dev.atelier.inference.model.qwenimage.ImageShape;
 import dev.atelier.inference.model.qwenvl.PromptTemplate;
@@ -182,7 +183,7 @@ public final class InpaintPipeline {
             return TextToImagePipeline.encodePrompt(te, prompt, m);
         }
         if (references.isEmpty()) {
-            return te.encode(PromptTemplate.EDIT_INPAINT, prompt, List.of(PipelineSupport.toVl(working)), m);
+            return te.encode(PromptTemplate.EDIT_INPAINT, prompt, List.of(RgbBytes.of(working)), m);
         }
         List<RgbImage> all = new ArrayList<>();
         all.add(working);

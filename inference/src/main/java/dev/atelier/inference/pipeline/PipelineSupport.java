@@ -155,12 +155,4 @@ public final class PipelineSupport {
     static boolean doTrueCfg(Sampling s, String negative) {
         return s.cfg() > 1 && negative != null;
     }
-
-    public static dev.atelier.inference.model.qwenvl.RgbImage toVl(RgbImage img) {
-        return new dev.atelier.inference.model.qwenvl.RgbImage(img.width(), img.height(), img.toRgbBytes());
-    }
-
-    public static RgbImage fromVl(dev.atelier.inference.model.qwenvl.RgbImage img) {
-        return RgbImage.fromRgbBytes(img.width(), img.height(), img.rgb());
-    }
 }

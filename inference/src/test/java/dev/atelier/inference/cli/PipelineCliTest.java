@@ -50,7 +50,7 @@ class PipelineCliTest {
         BufferedImage img = ImageIO.read(png.toFile());
         assertEquals(256, img.getWidth());
         assertEquals(256, img.getHeight());
-        GenerationParameters p = GenerationParameters.fromJson(GenerationCommandsTest.pngText(png, ImageFiles.PARAMETERS_KEY));
+        GenerationParameters p = GenerationParameters.fromJson(GenerationCommandsTest.pngText(png, CliImageFiles.PARAMETERS_KEY));
         assertEquals(11, p.seed());
         assertEquals(2, p.steps());
         assertEquals("edit", p.kind());
@@ -70,7 +70,7 @@ class PipelineCliTest {
         assertEquals(0, cli("generate", "--model", model.toString(), "--prompt", "一只小猫坐在窗台上。", "--width", "256",
                 "--height", "256", "--steps", "2", "--cfg", "1", "--seed", "5", "--out", png.toString()), err);
         assertEquals("一只小猫坐在窗台上。",
-                GenerationParameters.fromJson(GenerationCommandsTest.pngText(png, ImageFiles.PARAMETERS_KEY)).prompt());
+                GenerationParameters.fromJson(GenerationCommandsTest.pngText(png, CliImageFiles.PARAMETERS_KEY)).prompt());
     }
 
     @Test

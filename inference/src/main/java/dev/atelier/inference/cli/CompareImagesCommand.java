@@ -23,8 +23,8 @@ final class CompareImagesCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        RgbImage x = ImageFiles.read("A", a);
-        RgbImage y = ImageFiles.read("B", b);
+        RgbImage x = CliImageFiles.read("A", a);
+        RgbImage y = CliImageFiles.read("B", b);
         if (x.width() != y.width() || x.height() != y.height()) {
             System.err.println("error: " + a + " is " + x.width() + "x" + x.height() + ", " + b + " is " + y.width() + "x"
                     + y.height());

@@ -21,6 +21,8 @@ import dev.atelier.inference.model.qwenvl.QwenVlModel;
 import dev.atelier.inference.model.qwenvl.QwenVlProcessor;
 import dev.atelier.inference.model.vae.QwenImageVae;
 import dev.atelier.inference.model.vae.QwenImageVaeConfig;
+import dev.atelier.inference.nn.Fp8Weights;
+import dev.atelier.inference.nn.TorchOps;
 import dev.atelier.inference.sched.SchedulerConfig;
 import java.io.IOException;
 import java.io.InputStream;
@@ -96,6 +98,7 @@ public final class ComfyModelSource {
     private final Path pinned;
     private final ModelBundle.Kind kind;
     private final List<Candidate> transformers;
+    private Boolean keepFp8;
 
     private ComfyModelSource(Path root, Path pinned, ModelBundle.Kind kind, List<Candidate> transformers) {
         this.root = root;
@@ -228,6 +231,30 @@ public final class ComfyModelSource {
             store.close();
             throw invalid(c.file(), e);
         }
+    }
+
+    /**
+     * Whether fp8 Linear weights stay 8-bit on the device ({@link Fp8Weights}, dequantised per layer for the matmul)
+     * instead of being widened at load: by default on a GPU, never on the CPU. Set explicitly for tests.
+     */
+    public synchronized ComfyModelSource keepFp8(boolean keep) {
+        keepFp8 = keep;
+        return this;
+    }
+
+    /**
+     * The Linear factory that keeps the chosen file's fp8 weights 8-bit (owned by {@code m}: closed with it), or null
+     * when the weights load as float (CPU, or not an fp8 file). LoRAs must then be attached, not merged.
+     */
+    synchronized Fp8Weights fp8Linears(Transformer t, NDManager m, DataType dtype) {
+        boolean keep = keepFp8 != null ? keepFp8 : m.getDevice().isGpu();
+        boolean fp8 = transformers.stream().anyMatch(c -> c.file().equals(t.file()) && c.fp8());
+        if (!keep || !fp8) {
+            return null;
+        }
+        Fp8Weights f = new Fp8Weights(m, dtype, m.getDevice().isGpu() ? TorchOps.load(m).orElse(null) : null);
+        m.attachInternal("fp8-linears-" + java.util.UUID.randomUUID(), f);
+        return f;
     }
 
     /** The VAE file in {@code vae/}. */

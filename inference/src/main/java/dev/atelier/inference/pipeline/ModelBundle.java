@@ -202,8 +202,9 @@ public final class ModelBundle implements AutoCloseable {
             Path folder;
             QwenImageConfig config;
             WeightStore opened;
+            ComfyModelSource.Transformer t = null;
             if (comfy != null) {
-                ComfyModelSource.Transformer t = comfy.openTransformer(weightVariant);
+                t = comfy.openTransformer(weightVariant);
                 folder = t.file();
                 config = t.config();
                 opened = t.store();
@@ -217,9 +218,13 @@ public final class ModelBundle implements AutoCloseable {
             NDManager m = manager.newSubManager();
             try (WeightStore store = opened) {
                 Weights w = new Weights(store, m, dtype);
+                var fp8 = t == null ? null : comfy.fp8Linears(t, m, dtype); // ComfyUI fp8 kept 8-bit on a GPU
+                if (fp8 != null) {
+                    w = w.withLinearFactory(fp8);
+                }
                 transformer = QwenImageTransformer.load(config, w, QwenImageTransformer.Impl.FUSED);
                 transformerManager = m;
-                mergeLoras(store, w, m);
+                mergeLoras(store, w, m, fp8 != null);
             } catch (RuntimeException e) {
                 if (transformer != null) {
                     transformer.close();
@@ -256,7 +261,7 @@ public final class ModelBundle implements AutoCloseable {
         loras = next;
     }
 
-    private void mergeLoras(WeightStore store, Weights w, NDManager m) {
+    private void mergeLoras(WeightStore store, Weights w, NDManager m, boolean attach) {
         loraFiles.clear();
         if (loras.isEmpty()) {
             return;
@@ -265,7 +270,11 @@ public final class ModelBundle implements AutoCloseable {
         for (LoraSpec l : loras) {
             Path file = resolveLora(l.file());
             try (LoraAdapter a = LoraLoader.load(file, modules, m)) {
-                a.merge(w.modules(), (float) l.strength());
+                if (attach) { // fp8 kept 8-bit: never requantise a merged weight, add the low-rank path instead
+                    a.attach(w.modules(), (float) l.strength(), m);
+                } else {
+                    a.merge(w.modules(), (float) l.strength());
+                }
             }
             loraFiles.add(file.toString());
         }

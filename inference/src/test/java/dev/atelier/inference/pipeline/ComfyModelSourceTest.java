@@ -93,6 +93,29 @@ class ComfyModelSourceTest {
     }
 
     @Test
+    void fp8KeptEightBitMatchesDequantisedAtLoadWithAndWithoutALora() {
+        // the GPU path (Fp8Weights: fp8 kept, dequantised per layer; LoRA attached, not merged) forced on the CPU
+        Path lora = FixtureSupport.dir().resolve("lora/lora_lightx2v.safetensors");
+        try (NDManager m = root.newSubManager(); ModelBundle widened = ModelBundle.open(models, m);
+                ModelBundle kept = ModelBundle.open(models, m)) {
+            kept.comfy().orElseThrow().keepFp8(true);
+            for (ModelBundle b : List.of(widened, kept)) {
+                b.setWeightVariant(WeightVariant.FP8);
+            }
+            double plain = maxAbs(edit(kept, m), edit(widened, m));
+            for (ModelBundle b : List.of(widened, kept)) {
+                b.setLoras(List.of(new dev.atelier.inference.api.LoraSpec(lora.toString(), 0.8)));
+            }
+            NDArray withLora = edit(kept, m);
+            double lorad = maxAbs(withLora, edit(widened, m));
+            System.out.println("fp8 kept vs widened image max_abs=" + plain + ", with LoRA " + lorad);
+            assertTrue(plain <= dev.atelier.inference.parity.Tolerance.IMAGE.atol(), "fp8 kept vs widened " + plain);
+            assertTrue(lorad <= dev.atelier.inference.parity.Tolerance.IMAGE.atol(), "with LoRA " + lorad);
+            assertTrue(maxAbs(withLora, bf16Image) > 1e-4, "the LoRA changed the output");
+        }
+    }
+
+    @Test
     void ggufTransformerRuns() {
         Path gguf = ComfyFolders.models(tmp.resolve("g"), List.of(ComfyFolders.GGUF), true);
         // the request names the .gguf file itself (what the studio's model set-up passes): AUTO takes it

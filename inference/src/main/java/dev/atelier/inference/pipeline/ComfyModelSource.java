@@ -282,31 +282,49 @@ public final class ComfyModelSource {
     /** Loads the text encoder with the tokenizer (and, for edits, the image processor). */
     public PromptEncoder loadPromptEncoder(Device device, DataType dtype) {
         Path file = textEncoderFile();
-        Path over = root.resolve(OVERRIDES);
-        QwenVlConfig config = Files.isRegularFile(over.resolve("text_encoder/config.json"))
-                ? QwenVlConfig.fromFolder(over.resolve("text_encoder")) : QwenVlConfig.qwen25Vl7b();
-        QwenVlModel model = QwenVlModel.load(file, config, device, dtype);
+        QwenVlModel model = QwenVlModel.load(file, textEncoderConfig(), device, dtype);
         try {
-            boolean edit = kind == ModelBundle.Kind.EDIT;
-            Path tokens = over.resolve(edit ? "processor" : "tokenizer");
-            if (!Files.isDirectory(tokens)) {
-                tokens = over.resolve("tokenizer");
-            }
-            QwenTokenizer tokenizer = Files.isRegularFile(tokens.resolve("vocab.json"))
-                    || Files.isRegularFile(tokens.resolve("tokenizer.json")) ? QwenTokenizer.fromFolder(tokens)
-                    : QwenTokenizer.bundled();
-            if (!edit) {
+            QwenTokenizer tokenizer = tokenizer();
+            if (kind != ModelBundle.Kind.EDIT) {
                 return PromptEncoder.of(model, tokenizer, null);
             }
-            Path proc = over.resolve("processor");
-            ImageProcessorConfig ipc = Files.isRegularFile(proc.resolve("preprocessor_config.json"))
-                    || Files.isRegularFile(proc.resolve("processor_config.json")) ? ImageProcessorConfig.fromFolder(proc)
-                    : ImageProcessorConfig.fromJson(resource("preprocessor_config.json"), Path.of(DEFAULTS));
-            return PromptEncoder.of(model, tokenizer, new QwenVlProcessor(tokenizer, new QwenVlImageProcessor(ipc)));
+            return PromptEncoder.of(model, tokenizer, new QwenVlProcessor(tokenizer,
+                    new QwenVlImageProcessor(imageProcessorConfig())));
         } catch (RuntimeException e) {
             model.close();
             throw e;
         }
+    }
+
+    /** {@code atelier/text_encoder/config.json}, else the released Qwen2.5-VL-7B config. */
+    public QwenVlConfig textEncoderConfig() {
+        Path over = root.resolve(OVERRIDES).resolve("text_encoder");
+        return Files.isRegularFile(over.resolve("config.json")) ? QwenVlConfig.fromFolder(over) : QwenVlConfig.qwen25Vl7b();
+    }
+
+    /** The tokenizer folder of the overrides ({@code atelier/processor/} for edits, else {@code atelier/tokenizer/}). */
+    public java.util.Optional<Path> tokenizerOverride() {
+        Path over = root.resolve(OVERRIDES);
+        for (Path p : kind == ModelBundle.Kind.EDIT ? List.of(over.resolve("processor"), over.resolve("tokenizer"))
+                : List.of(over.resolve("tokenizer"))) {
+            if (Files.isRegularFile(p.resolve("vocab.json")) || Files.isRegularFile(p.resolve("tokenizer.json"))) {
+                return java.util.Optional.of(p);
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
+    /** The override's tokenizer, else the bundled Qwen2.5 tokenizer (what real ComfyUI users get). */
+    public QwenTokenizer tokenizer() {
+        return tokenizerOverride().map(QwenTokenizer::fromFolder).orElseGet(QwenTokenizer::bundled);
+    }
+
+    /** {@code atelier/processor/}'s image settings, else the released Qwen-Image-Edit-2511 ones. */
+    public ImageProcessorConfig imageProcessorConfig() {
+        Path proc = root.resolve(OVERRIDES).resolve("processor");
+        return Files.isRegularFile(proc.resolve("preprocessor_config.json"))
+                || Files.isRegularFile(proc.resolve("processor_config.json")) ? ImageProcessorConfig.fromFolder(proc)
+                : ImageProcessorConfig.fromJson(resource("preprocessor_config.json"), Path.of(DEFAULTS));
     }
 
     /** {@code atelier/scheduler/scheduler_config.json}, else the released Qwen-Image scheduler config. */

@@ -145,6 +145,31 @@ class ComfyModelSourceTest {
     }
 
     @Test
+    void realComfyUsersGetTheBundledTokenizerAndReleasedConfigs() throws Exception {
+        Path bare = ComfyFolders.models(tmp.resolve("bare"), List.of(ComfyFolders.BF16), true);
+        try (var s = java.nio.file.Files.walk(bare.resolve(ComfyModelSource.OVERRIDES))) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.delete(p);
+            }
+        }
+        ComfyModelSource src = ComfyModelSource.detect(bare);
+        assertTrue(src.tokenizerOverride().isEmpty());
+        assertEquals(3584, src.textEncoderConfig().text().hiddenSize(), "the released Qwen2.5-VL-7B config");
+        // the bundled processor defaults equal the released processor/preprocessor_config.json (the fixture copies it)
+        Path edit = FixtureSupport.fixture().editModel().orElseThrow();
+        assertEquals(describe(dev.atelier.inference.model.qwenvl.ImageProcessorConfig.fromFolder(edit.resolve("processor"))),
+                describe(src.imageProcessorConfig()));
+        assertEquals(SchedulerConfig.read(edit.resolve("scheduler/scheduler_config.json")), src.scheduler());
+        assertEquals(ComfyModelSource.detect(models).tokenizerOverride().orElseThrow(),
+                models.resolve("atelier/processor"));
+    }
+
+    static String describe(dev.atelier.inference.model.qwenvl.ImageProcessorConfig c) {
+        return c.toString().replaceAll("\\[D@[0-9a-f]+", "") + java.util.Arrays.toString(c.imageMean())
+                + java.util.Arrays.toString(c.imageStd());
+    }
+
+    @Test
     void defaultsForWhatSingleFilesLack() {
         ComfyModelSource s = ComfyModelSource.detect(models);
         // no atelier/scheduler/ override: the released Qwen-Image scheduler config

@@ -32,6 +32,10 @@ import java.util.stream.Stream;
  * A missing folder or file fails with {@link FailureKind#MODEL_MISSING} naming it (e.g. "the model folder X has no
  * vae/ (the VAE)"); unreadable configs or weights with {@link FailureKind#MODEL_INVALID}.
  *
+ * <p>ComfyUI: {@link #open} given a ComfyUI {@code models/} folder (or a transformer file in its
+ * {@code diffusion_models/}) reads the single files through {@link ComfyModelSource} instead (the {@code comfy != null}
+ * branches of the component methods); {@link #setWeightVariant} picks the transformer file.
+ *
  * <p>Native memory: every component's weights live in its own child of the bundle's manager.
  */
 public final class ModelBundle implements AutoCloseable {

@@ -74,6 +74,40 @@ public final class ComfyFolders {
         return models;
     }
 
+    /**
+     * {@code root/models/} for text to image: the 2512 diffusers transformer written as one ComfyUI-style file
+     * (diffusers keys without prefix, no {@code __index_timestep_zero__} marker, weights rounded to bf16), the comfy
+     * text encoder and VAE, and atelier/ overrides from the 2512 folder (tokenizer/, configs).
+     */
+    public static Path t2iModels(Path root) {
+        Path t2i = FixtureSupport.fixture().t2iModel().orElseThrow();
+        Path models = root.resolve("models");
+        try {
+            Path fx = FixtureSupport.dir();
+            for (String d : List.of("diffusion_models", "text_encoders", "vae")) {
+                Files.createDirectories(models.resolve(d));
+            }
+            try (Stream<Path> s = Files.list(t2i.resolve("transformer"))) {
+                List<Path> st = s.filter(p -> p.getFileName().toString().endsWith(".safetensors")).toList();
+                if (st.size() != 1) {
+                    throw new IllegalStateException("expected one transformer file in " + t2i);
+                }
+                roundToBf16(st.getFirst(), models.resolve("diffusion_models/qwen_image_2512_tiny.safetensors"));
+            }
+            Files.copy(fx.resolve("comfy").resolve(TEXT_ENCODER), models.resolve("text_encoders").resolve(TEXT_ENCODER));
+            Files.copy(fx.resolve("comfy").resolve(VAE), models.resolve("vae").resolve(VAE));
+            Path over = models.resolve(ComfyModelSource.OVERRIDES);
+            for (String part : List.of("transformer", "vae", "text_encoder")) {
+                Files.createDirectories(over.resolve(part));
+                Files.copy(t2i.resolve(part).resolve("config.json"), over.resolve(part).resolve("config.json"));
+            }
+            copyTree(t2i.resolve("tokenizer"), over.resolve("tokenizer"), p -> true);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return models;
+    }
+
     /** A copy of the diffusers edit folder whose float32 weights are rounded to bf16 (round to nearest even). */
     public static Path diffusersRoundedToBf16(Path root) {
         Path edit = FixtureSupport.fixture().editModel().orElseThrow();

@@ -131,6 +131,33 @@ class ComfyModelSourceTest {
     }
 
     @Test
+    void textToImageRunsFromA2512File() {
+        Path t2i = ComfyFolders.t2iModels(tmp.resolve("t"));
+        try (NDManager m = root.newSubManager(); ModelBundle b = ModelBundle.open(t2i, m)) {
+            assertEquals(ModelBundle.Kind.TEXT_TO_IMAGE, b.kind(), "no __index_timestep_zero__: 2512");
+            var sampling = new PipelineSupport.Sampling(2, 1.0, null, DenoiseLoop.CfgMode.BATCHED);
+            PipelineSupport.Output o = new TextToImagePipeline(b).run(new TextToImagePipeline.Inputs("一只小猫", null, 64,
+                    64, sampling, null, NoiseSource.seeded(3), true), m, PipelineSupport.Observer.NONE, s -> { });
+            assertEquals(new ai.djl.ndarray.types.Shape(1, 3, 64, 64), o.pt().getShape());
+            assertTrue(Float.isFinite(o.pt().sum().getFloat()));
+        }
+    }
+
+    @Test
+    void theStudiosModelSetUpAnswerOpens() {
+        var scan = dev.atelier.inference.api.ModelSetup.scan(models);
+        assertTrue(scan.canEdit(), scan.missing() + " " + scan.problems());
+        try (NDManager m = root.newSubManager(); ModelBundle b = ModelBundle.open(scan.editModel(), m)) {
+            assertEquals(ModelBundle.Kind.EDIT, b.kind());
+            assertEquals(models.toAbsolutePath(), b.comfy().orElseThrow().root().toAbsolutePath());
+            // the file the set-up named is used as is; a preset asking for fp8 takes the fp8 sibling
+            assertEquals(scan.editModel(), b.comfy().orElseThrow().choose(WeightVariant.AUTO).file());
+            assertEquals(ComfyFolders.FP8_SCALED,
+                    b.comfy().orElseThrow().choose(WeightVariant.FP8).file().getFileName().toString());
+        }
+    }
+
+    @Test
     void missingVaeAndMissingFp8AreNamed() {
         Path noVae = ComfyFolders.models(tmp.resolve("n"), List.of(ComfyFolders.BF16), false);
         try (NDManager m = root.newSubManager(); ModelBundle b = ModelBundle.open(noVae, m)) {

@@ -99,8 +99,11 @@ public final class AtelierApp extends Application {
         });
         if (saved.vramBudgetGiB() != null) setup.budgetGiBProperty().set(saved.vramBudgetGiB());
         if (saved.device() != null) setup.deviceProperty().set(saved.device());
+        // The engine starts on first use with the set-up's device and VRAM budget (0 GiB = automatic).
         var gen = new dev.atelier.app.viewmodel.GenerationViewModel(vm, setup,
-                dev.atelier.inference.api.Engines::local, Platform::runLater, tasks);
+                () -> dev.atelier.inference.api.Engines.local(setup.deviceProperty().get(),
+                        (long) (Math.max(0, setup.budgetGiBProperty().get()) * (1L << 30))),
+                Platform::runLater, tasks);
         gen.prompt().setCatalog(dev.atelier.inference.api.PresetLoader.load(home.resolve("presets")));
         if (saved.modelFolder() != null) {
             Path dir = Path.of(saved.modelFolder());

@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "atelier", mixinStandardHelpOptions = true, version = "atelier 0.1.0",
         description = "Qwen-Image editing and generation on your own GPU, from the command line.",
         subcommands = {EditCommand.class, GenerateCommand.class, InspectCommand.class, ParityCommand.class,
-                PlanCommand.class, DoctorCommand.class, BenchCommand.class})
+                PlanCommand.class, DoctorCommand.class, BenchCommand.class, CompareImagesCommand.class})
 public final class AtelierCli implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

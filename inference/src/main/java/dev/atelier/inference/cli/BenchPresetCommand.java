@@ -19,7 +19,7 @@ import dev.atelier.inference.model.qwenimage.QwenImageTransformer;
 import dev.atelier.inference.model.qwenimage.QwenImageWeights;
 import dev.atelier.inference.model.qwenvl.QwenVlConfig;
 import dev.atelier.inference.model.qwenvl.QwenVlModel;
-import dev.atelier.inference.model.qwenvl.QwenVlRandomWeights;
+import dev.atelier.inference.model.qwenvl.QwenVlTensors;
 import dev.atelier.inference.model.vae.QwenImageVae;
 import dev.atelier.inference.model.vae.QwenImageVaeConfig;
 import dev.atelier.inference.nn.TorchOps;
@@ -350,7 +350,7 @@ final class BenchPresetCommand implements Callable<Integer> {
             try (NDManager m = NDManager.newBaseManager(dev);
                     RandomFp8Linears rf = fp8 ? new RandomFp8Linears(m, dt,
                             TorchOps.load(m).orElse(null)) : null;
-                    QwenVlModel model = QwenVlModel.load(new QwenVlRandomWeights(cfg), cfg, dev, dt, rf)) {
+                    QwenVlModel model = QwenVlModel.load(new RandomWeightStore(QwenVlTensors.shapes(cfg)), cfg, dev, dt, rf)) {
                 NDArray pixels = m.randomNormal(0f, 1f, new Shape((long) hw[0] * hw[1], cfg.vision().patchDim()),
                         DataType.FLOAT32);
                 // the edit pipeline encodes the prompt with the image, and the negative prompt (CFG) the same way

@@ -6,11 +6,11 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.atelier.inference.io.RandomWeightStore;
 import dev.atelier.inference.model.qwenvl.QwenVlConfig;
 import dev.atelier.inference.model.qwenvl.QwenVlModel;
 import dev.atelier.inference.model.qwenvl.PromptTemplate;
 import dev.atelier.inference.model.qwenvl.QwenVlPromptEncoder;
-import dev.atelier.inference.model.qwenvl.QwenVlRandomWeights;
 import dev.atelier.inference.model.qwenvl.QwenVlTensors;
 import dev.atelier.inference.runtime.TorchRuntime;
 import java.io.PrintWriter;
@@ -122,7 +122,7 @@ public final class BenchTextEncoderCommand implements Callable<Integer> {
         out.flush();
         long t0 = System.nanoTime();
         try (QwenVlModel model = this.model != null ? QwenVlModel.load(this.model, cfg, dev, dataType)
-                        : QwenVlModel.load(new QwenVlRandomWeights(cfg), cfg, dev, dataType);
+                        : QwenVlModel.load(new RandomWeightStore(QwenVlTensors.shapes(cfg)), cfg, dev, dataType);
                 NDManager m = NDManager.newBaseManager(dev)) {
             // a tiny forward makes sure every weight has been created on the device
             sync(model.imageEmbeds(m.zeros(new Shape(cfg.vision().spatialMergeUnit(), cfg.vision().patchDim())),

@@ -27,7 +27,15 @@ final class CliEngine {
 
     static int run(Request request, Path out, PrintWriter stdout, PrintWriter err) {
         try (Engine engine = factory.get()) {
-            JobHandle job = engine.run(request, e -> progress(e, err));
+            long[] peak = {-1};
+            EngineEvent.Memory[] last = new EngineEvent.Memory[1];
+            JobHandle job = engine.run(request, e -> {
+                if (e instanceof EngineEvent.Memory m) {
+                    peak[0] = Math.max(peak[0], m.snapshot().processUsed());
+                    last[0] = m;
+                }
+                progress(e, err);
+            });
             Thread hook = new Thread(job::cancel, "atelier-cancel");
             Runtime.getRuntime().addShutdownHook(hook);
             EngineEvent.Outcome outcome;
@@ -39,6 +47,14 @@ final class CliEngine {
                 } catch (IllegalStateException shuttingDown) {
                     // the JVM is exiting (Ctrl+C): the hook has cancelled the job
                 }
+            }
+            if (last[0] != null) {
+                var m = last[0].snapshot();
+                err.println("memory: peak " + (m.cpuOnly() ? "process RSS " : "GPU (this process) ")
+                        + dev.atelier.inference.runtime.Bytes.format(peak[0]) + " sampled"
+                        + (m.budget() > 0 ? ", budget " + dev.atelier.inference.runtime.Bytes.format(m.budget()) : "")
+                        + ", components " + m.components());
+                err.flush();
             }
             return switch (outcome) {
                 case EngineEvent.Done d -> write(d, out, stdout, err);
@@ -56,7 +72,7 @@ final class CliEngine {
 
     private static int write(EngineEvent.Done d, Path out, PrintWriter stdout, PrintWriter err) {
         try {
-            ImageFiles.write(d.image(), d.parameters(), out);
+            CliImageFiles.write(d.image(), d.parameters(), out);
         } catch (IOException | IllegalArgumentException e) {
             err.println("error: cannot write " + out + ": " + e.getMessage());
             err.flush();

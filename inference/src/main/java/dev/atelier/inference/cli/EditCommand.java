@@ -49,14 +49,14 @@ final class EditCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         EditRequest request;
         try {
-            ImageFiles.checkOutput(options.out);
+            CliImageFiles.checkOutput(options.out);
             Preset preset = options.resolvePreset(options.catalog(err), Preset.EDIT);
             GenerationSettings settings = options.settings(preset, Preset.EDIT);
-            RgbImage source = ImageFiles.read("--image", image);
-            MaskImage m = mask == null ? null : ImageFiles.readMask("--mask", mask);
+            RgbImage source = CliImageFiles.read("--image", image);
+            MaskImage m = mask == null ? null : CliImageFiles.readMask("--mask", mask);
             List<RgbImage> references = new ArrayList<>();
             for (Path r : refs) {
-                references.add(ImageFiles.read("--ref", r));
+                references.add(CliImageFiles.read("--ref", r));
             }
             request = new EditRequest(options.model, source, m, references, options.prompt, options.negative,
                     strength != null ? strength : preset.strength(), size == null ? preset.size() : parseSize(size),

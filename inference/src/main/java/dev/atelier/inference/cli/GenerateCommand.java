@@ -32,7 +32,7 @@ final class GenerateCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         GenerateRequest request;
         try {
-            ImageFiles.checkOutput(options.out);
+            CliImageFiles.checkOutput(options.out);
             Preset preset = options.resolvePreset(options.catalog(err), Preset.GENERATE);
             GenerationSettings settings = options.settings(preset, Preset.GENERATE);
             request = new GenerateRequest(options.model, options.prompt, options.negative,

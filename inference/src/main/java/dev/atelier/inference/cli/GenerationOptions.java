@@ -51,6 +51,12 @@ final class GenerationOptions {
     @Option(names = "--lora", paramLabel = "FILE[=STRENGTH]", description = "add a LoRA (repeatable), strength 1 by default")
     List<String> loras = new ArrayList<>();
 
+    @Option(names = "--device", paramLabel = "auto|gpu|cpu", description = "where to compute (default: auto = the GPU when one is set up; env ATELIER_DEVICE)")
+    String device;
+
+    @Option(names = "--budget", paramLabel = "SIZE", description = "VRAM budget, e.g. 12GiB (default: free GPU memory minus a margin; env ATELIER_BUDGET)")
+    String budget;
+
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "output .png or .webp (written atomically)")
     Path out;
 
@@ -71,6 +77,7 @@ final class GenerationOptions {
 
     /** The preset's settings with every option given on the command line applied (validated by the records). */
     GenerationSettings settings(Preset p, String kind) {
+        applyEngineOptions();
         if (!Files.exists(model)) {
             throw new IllegalArgumentException("--model " + model + ": does not exist");
         }
@@ -99,6 +106,26 @@ final class GenerationOptions {
             s = s.withLoras(all);
         }
         return s;
+    }
+
+    /** --device / --budget become the engine's settings (read by {@code EngineSettings.fromEnvironment()}). */
+    void applyEngineOptions() {
+        if (device != null) {
+            dev.atelier.inference.engine.ComputeTarget.Choice.parse(device);
+            System.setProperty("atelier.device", device);
+        }
+        if (budget != null) {
+            long b;
+            try {
+                b = dev.atelier.inference.runtime.Bytes.parse(budget);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--budget: " + e.getMessage());
+            }
+            if (b <= 0) {
+                throw new IllegalArgumentException("--budget: " + budget + " must be positive");
+            }
+            System.setProperty("atelier.budget", budget);
+        }
     }
 
     static LoraSpec parseLora(String arg) {

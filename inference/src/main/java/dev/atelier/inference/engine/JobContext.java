@@ -13,6 +13,8 @@ public final class JobContext {
     private final EngineListener listener;
     private final CancellationToken token;
     private final long startNanos;
+    private volatile java.util.function.Supplier<MemorySnapshot> memorySource;
+    private MemorySnapshot lastMemory;
 
     public JobContext(EngineListener listener, CancellationToken token) {
         this.listener = listener;
@@ -36,12 +38,40 @@ public final class JobContext {
     public void stage(String name) {
         checkCancelled();
         emit(new EngineEvent.Stage(name));
+        pollMemory();
     }
 
     /** Reports step {@code index} of {@code total} (1-based) done, then checks for cancellation. */
     public void step(int index, int total, RgbImage preview) {
         emit(new EngineEvent.Step(index, total, preview, elapsed()));
+        pollMemory();
         checkCancelled();
+    }
+
+    /**
+     * Where the latest memory reading comes from while a job runs (null: none); a new reading becomes a Memory
+     * event after the next stage or step.
+     */
+    public void memorySource(java.util.function.Supplier<MemorySnapshot> source) {
+        memorySource = source;
+        lastMemory = null;
+    }
+
+    private void pollMemory() {
+        var src = memorySource;
+        if (src == null) {
+            return;
+        }
+        MemorySnapshot s;
+        try {
+            s = src.get();
+        } catch (RuntimeException e) {
+            return; // a reading failed: the next one may work
+        }
+        if (s != null && s != lastMemory) {
+            lastMemory = s;
+            memory(s);
+        }
     }
 
     public void memory(MemorySnapshot snapshot) {

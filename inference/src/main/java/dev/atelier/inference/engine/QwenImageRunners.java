@@ -11,6 +11,7 @@ import dev.atelier.inference.api.Request;
 import dev.atelier.inference.api.RgbImage;
 import dev.atelier.inference.api.SizePolicy;
 import dev.atelier.inference.pipeline.CropPlan;
+import dev.atelier.inference.pipeline.DenoiseLoop;
 import dev.atelier.inference.pipeline.Dimensions;
 import dev.atelier.inference.pipeline.EditPipeline;
 import dev.atelier.inference.pipeline.InpaintPipeline;
@@ -19,6 +20,9 @@ import dev.atelier.inference.pipeline.ModelBundle;
 import dev.atelier.inference.pipeline.NoiseSource;
 import dev.atelier.inference.pipeline.PipelineSupport;
 import dev.atelier.inference.pipeline.TextToImagePipeline;
+import dev.atelier.inference.runtime.DeviceInfo;
+import dev.atelier.inference.runtime.GpuTelemetry;
+import dev.atelier.inference.runtime.TorchRuntime;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,6 +32,12 @@ import java.util.List;
  * {@link InpaintPipeline} (mask: crop around the mask for photos above the model's working area, decode, resize back,
  * composite the original outside the mask with a feathered edge so unmasked pixels stay bit-identical), generate
  * requests {@link TextToImagePipeline}. The last model folder stays loaded between jobs.
+ *
+ * <p>Device: {@link #localEngine(EngineSettings)} configures the torch runtime once ({@link #computeTarget}) and puts
+ * the root manager on the chosen device; the models load there in its float type. Memory: each job runs under
+ * {@link JobMemory} — a plan within the VRAM budget (Stage note "Note: memory plan: ..."), stage offload and VAE
+ * tiling applied to the bundle, Memory events while it runs, and one retry with a tighter plan after a GPU
+ * out-of-memory (then OUT_OF_MEMORY with a suggestion).
  *
  * <p>Native memory: loaded models live under the root manager; every job runs in a sub-manager closed when it ends
  * (done, failed or cancelled), and every denoising step in its own sub-manager, so a cancelled job returns native
@@ -39,7 +49,18 @@ public final class QwenImageRunners implements AutoCloseable {
 
     private final NDManager root;
     private final long workingArea;
+    private final ComputeTarget target;
+    private final JobMemory memory;
     private ModelBundle bundle;
+    private boolean notesShown;
+    private volatile StepFault stepFault;
+    private int attempt;
+
+    /** Test hook: called inside every denoising step with the job's attempt (1, 2 after an OOM retry). */
+    @FunctionalInterface
+    public interface StepFault {
+        void onStep(int attempt, int stepIndex);
+    }
 
     public QwenImageRunners(NDManager root) {
         this(root, WORKING_AREA);
@@ -47,13 +68,70 @@ public final class QwenImageRunners implements AutoCloseable {
 
     /** @param workingArea pixels the model works at (tests use a smaller area than the models' 1024²) */
     public QwenImageRunners(NDManager root, long workingArea) {
-        this.root = root;
-        this.workingArea = workingArea;
+        this(root, workingArea, ComputeTarget.CPU_FLOAT32, EngineSettings.cpu());
     }
 
-    /** A CPU engine (float32) with both pipelines; closing the engine releases the models. */
+    /**
+     * @param root   the engine's root manager, on {@code target}'s device
+     * @param target where and in which float type the models run
+     */
+    public QwenImageRunners(NDManager root, long workingArea, ComputeTarget target, EngineSettings settings) {
+        this.root = root;
+        this.workingArea = workingArea;
+        this.target = target;
+        this.memory = new JobMemory(target, settings);
+    }
+
+    /** An engine with both pipelines as the environment says ({@link EngineSettings#fromEnvironment()}). */
     public static LocalEngine localEngine() {
-        return localEngine(new QwenImageRunners(NDManager.newBaseManager(Device.cpu())));
+        return localEngine(EngineSettings.fromEnvironment());
+    }
+
+    /**
+     * An engine with both pipelines: the torch runtime configured once for the process ({@link #computeTarget}),
+     * then the root manager on its device; closing the engine releases the models.
+     */
+    public static LocalEngine localEngine(EngineSettings settings) {
+        ComputeTarget t = computeTarget(settings.device());
+        return localEngine(new QwenImageRunners(NDManager.newBaseManager(t.device()), WORKING_AREA, t, settings));
+    }
+
+    private static ComputeTarget configured;
+
+    /**
+     * Configures the torch runtime ({@link TorchRuntime#configure}, once per process, before any NDManager) when a
+     * GPU is wanted, and picks the device and float type ({@link ComputeTarget#select}). A CPU choice touches nothing.
+     */
+    public static synchronized ComputeTarget computeTarget(ComputeTarget.Choice choice) {
+        if (!choice.wantsGpu()) {
+            return ComputeTarget.CPU_FLOAT32;
+        }
+        if (configured != null) {
+            return configured;
+        }
+        TorchRuntime rt = TorchRuntime.current();
+        if (rt == null) {
+            rt = TorchRuntime.configure(TorchRuntime.Settings.fromEnvironment(true));
+        }
+        if (rt.backend() == TorchRuntime.Backend.GPU) {
+            rt = rt.verifyLoaded();
+        }
+        int gpus = rt.backend() == TorchRuntime.Backend.GPU ? DeviceInfo.djlGpuCount() : 0;
+        Boolean bf16Native = null;
+        if (rt.backend() == TorchRuntime.Backend.GPU) {
+            try (GpuTelemetry t = GpuTelemetry.open()) {
+                if (t.gpuAvailable()) {
+                    int idx = rt.device().getDeviceId();
+                    bf16Native = DeviceInfo.list(t.nvml()).stream().filter(d -> d.index() == idx).findFirst()
+                            .map(DeviceInfo::bf16Native).orElse(null);
+                }
+            } catch (RuntimeException e) {
+                bf16Native = null; // NVML unreadable: trust the runtime
+            }
+        }
+        configured = ComputeTarget.select(choice, rt.backend(), Math.max(0, rt.device().getDeviceId()),
+                rt.floatType(), rt.bf16(), gpus, bf16Native, rt.messages());
+        return configured;
     }
 
     /** An engine running {@code r}'s pipelines; closing it closes {@code r} and its root manager. */
@@ -63,6 +141,20 @@ public final class QwenImageRunners implements AutoCloseable {
             r.close();
             root.close();
         });
+    }
+
+    public ComputeTarget target() {
+        return target;
+    }
+
+    /** Installs (or, with null, removes) the test hook called inside every denoising step. */
+    public void stepFault(StepFault f) {
+        stepFault = f;
+    }
+
+    /** The loaded model bundle, or null (tests). */
+    public synchronized ModelBundle bundle() {
+        return bundle;
     }
 
     /** The root manager (tests compare its native arrays before and after a job). */
@@ -76,7 +168,12 @@ public final class QwenImageRunners implements AutoCloseable {
                 bundle.close();
                 bundle = null;
             }
-            bundle = ModelBundle.open(dir, root);
+            bundle = ModelBundle.open(dir, root, target.device(), target.dtype());
+        }
+        if (!notesShown && (target.gpu() || !target.notes().isEmpty())) {
+            notesShown = true;
+            ctx.stage("Note: computing on " + target.describe());
+            target.notes().forEach(n -> ctx.stage("Note: " + n));
         }
         if (bundle.kind() != kind) {
             throw RunSupport.badInput("model: " + dir + " is a " + (bundle.kind() == ModelBundle.Kind.EDIT
@@ -91,24 +188,34 @@ public final class QwenImageRunners implements AutoCloseable {
 
     public EngineEvent.Done generate(GenerateRequest r, JobContext ctx) {
         ModelBundle b = bundle(r.model(), ModelBundle.Kind.TEXT_TO_IMAGE, ctx, r);
-        NoiseSource noise = NoiseSource.seeded(r.settings().seed());
-        RgbImage image;
-        try (NDManager run = root.newSubManager()) {
-            var in = new TextToImagePipeline.Inputs(r.prompt(), RunSupport.negative(r.settings(), r.negative()), r.width(),
-                    r.height(), RunSupport.sampling(r.settings()), null, noise, true);
-            var out = new TextToImagePipeline(b).run(in, run, RunSupport.observer(ctx), null);
-            image = out.image();
-            ctx.memory(RunSupport.memory(b.loadedBytes()));
-        }
-        return ctx.done(image, params(r, image, b, noise));
+        String negative = RunSupport.negative(r.settings(), r.negative());
+        var shape = new JobMemory.JobShape(r.width(), r.height(), 0, r.settings().steps(), negative == null ? 1 : 2);
+        attempt = 0;
+        NoiseSource[] noise = new NoiseSource[1];
+        RgbImage image = memory.run(b, shape, ctx, () -> {
+            noise[0] = NoiseSource.seeded(r.settings().seed()); // a retry draws the same noise again
+            try (NDManager run = root.newSubManager()) {
+                var in = new TextToImagePipeline.Inputs(r.prompt(), negative, r.width(), r.height(),
+                        RunSupport.sampling(r.settings()), null, noise[0], true);
+                return new TextToImagePipeline(b).run(in, run, observer(ctx), null).image();
+            }
+        });
+        return ctx.done(image, params(r, image, b, noise[0]));
     }
 
     public EngineEvent.Done edit(EditRequest r, JobContext ctx) {
         ModelBundle b = bundle(r.model(), ModelBundle.Kind.EDIT, ctx, r);
-        NoiseSource noise = NoiseSource.seeded(r.settings().seed());
-        RgbImage image = r.mask() == null ? editWhole(r, b, noise, ctx) : editMasked(r, b, noise, ctx);
-        ctx.memory(RunSupport.memory(b.loadedBytes()));
-        return ctx.done(image, params(r, image, b, noise));
+        String negative = RunSupport.negative(r.settings(), r.negative());
+        Dimensions.Size work = Dimensions.calculateDimensions(workingArea, r.source().aspect());
+        var shape = new JobMemory.JobShape(Math.max(16, work.width()), Math.max(16, work.height()),
+                1 + r.references().size(), r.settings().steps(), negative == null ? 1 : 2);
+        attempt = 0;
+        NoiseSource[] noise = new NoiseSource[1];
+        RgbImage image = memory.run(b, shape, ctx, () -> {
+            noise[0] = NoiseSource.seeded(r.settings().seed()); // a retry draws the same noise again
+            return r.mask() == null ? editWhole(r, b, noise[0], ctx) : editMasked(r, b, noise[0], ctx);
+        });
+        return ctx.done(image, params(r, image, b, noise[0]));
     }
 
     /** No mask: the edit-plus pipeline at the model's working size, resized to the requested output size. */
@@ -131,7 +238,7 @@ public final class QwenImageRunners implements AutoCloseable {
         try (NDManager run = root.newSubManager()) {
             var in = new EditPipeline.Inputs(images, r.prompt(), RunSupport.negative(r.settings(), r.negative()), w, h,
                     RunSupport.sampling(r.settings()), null, noise, true);
-            result = new EditPipeline(b).run(in, run, RunSupport.observer(ctx), null).image();
+            result = new EditPipeline(b).run(in, run, observer(ctx), null).image();
         }
         return RunSupport.resize(result, out[0], out[1]);
     }
@@ -160,8 +267,7 @@ public final class QwenImageRunners implements AutoCloseable {
             var in = new InpaintPipeline.Inputs(part, partMask, r.references(), r.prompt(),
                     RunSupport.negative(r.settings(), r.negative()), r.strength(), 0, 0,
                     RunSupport.sampling(r.settings()), noise, true, 0, workingArea);
-            generated = new InpaintPipeline(b, InpaintPipeline.Mode.EDIT).run(in, run, RunSupport.observer(ctx), null)
-                    .image();
+            generated = new InpaintPipeline(b, InpaintPipeline.Mode.EDIT).run(in, run, observer(ctx), null).image();
         }
         ctx.stage(EngineEvent.Stage.COMPOSITE);
         generated = RunSupport.resize(generated, plan.width(), plan.height());
@@ -173,6 +279,27 @@ public final class QwenImageRunners implements AutoCloseable {
         return RunSupport.resize(full, out[0], out[1]);
     }
 
+    /** The job's observer; counts attempts for the test hook. */
+    private PipelineSupport.Observer observer(JobContext ctx) {
+        PipelineSupport.Observer base = RunSupport.observer(ctx);
+        int thisAttempt = ++attempt;
+        return new PipelineSupport.Observer() {
+            @Override
+            public void stage(String name) {
+                base.stage(name);
+            }
+
+            @Override
+            public void step(DenoiseLoop.Step step, int tokensH, int tokensW) {
+                StepFault f = stepFault;
+                if (f != null) {
+                    f.onStep(thisAttempt, step.index());
+                }
+                base.step(step, tokensH, tokensW);
+            }
+        };
+    }
+
     private static GenerationParameters params(Request r, RgbImage image, ModelBundle b, NoiseSource noise) {
         return GenerationParameters.of(r, image.width(), image.height(), b.loadedFiles(), RunSupport.ENGINE_VERSION,
                 noise.id());
@@ -180,6 +307,7 @@ public final class QwenImageRunners implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        memory.close();
         if (bundle != null) {
             bundle.close();
             bundle = null;

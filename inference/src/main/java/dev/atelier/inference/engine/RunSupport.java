@@ -4,16 +4,12 @@ import dev.atelier.inference.api.EngineError;
 import dev.atelier.inference.api.FailureKind;
 import dev.atelier.inference.api.GenerationSettings;
 import dev.atelier.inference.api.MaskImage;
-import dev.atelier.inference.api.MemorySnapshot;
 import dev.atelier.inference.api.RgbImage;
-import dev.atelier.inference.image.PilResize;
+import dev.atelier.inference.image.Resample;
+import dev.atelier.inference.image.VaeImageProcessor;
 import dev.atelier.inference.pipeline.DenoiseLoop;
 import dev.atelier.inference.pipeline.LatentPreview;
 import dev.atelier.inference.pipeline.PipelineSupport;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Map;
 
 /** Glue between the engine's jobs and the pipelines: progress, previews, memory, image crops and resizes. */
 final class RunSupport {
@@ -46,12 +42,18 @@ final class RunSupport {
     /** The x0 estimate {@code latents - sigma_next * v} through the fixed latent-to-RGB map (no VAE). */
     static RgbImage preview(DenoiseLoop.Step s, int tokensH, int tokensW) {
         try {
-            float[] lat = s.latents().toFloatArray();
-            float[] v = s.noisePred().toFloatArray();
+            float[] lat = hostFloats(s.latents());
+            float[] v = hostFloats(s.noisePred());
             return LatentPreview.fromPacked(LatentPreview.x0(lat, v, s.sigmaNext()), tokensH, tokensW);
         } catch (RuntimeException e) {
             return null;
         }
+    }
+
+    /** Values of a float32 or bf16/fp16 array on any device (a float32 copy is made inside the step's scope). */
+    static float[] hostFloats(ai.djl.ndarray.NDArray a) {
+        return a.getDataType() == ai.djl.ndarray.types.DataType.FLOAT32 ? a.toFloatArray()
+                : a.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
     }
 
     /** The pipelines' sampling settings of a request; CFG batched (cond + uncond in one forward). */
@@ -67,21 +69,6 @@ final class RunSupport {
         return negative == null || negative.isEmpty() ? " " : negative;
     }
 
-    static MemorySnapshot memory(Map<String, Long> components) {
-        return new MemorySnapshot(0, 0, residentBytes(), 0, components, true);
-    }
-
-    /** This process's resident set (Linux /proc/self/statm), or the JVM heap in use elsewhere. */
-    static long residentBytes() {
-        try {
-            String[] f = Files.readString(Path.of("/proc/self/statm")).trim().split("\\s+");
-            return Long.parseLong(f[1]) * 4096L;
-        } catch (IOException | RuntimeException e) {
-            Runtime rt = Runtime.getRuntime();
-            return rt.totalMemory() - rt.freeMemory();
-        }
-    }
-
     static EngineError badInput(String message, String suggestion) {
         return new EngineError(FailureKind.BAD_INPUT, message, suggestion);
     }
@@ -92,15 +79,12 @@ final class RunSupport {
         if (img.width() == width && img.height() == height) {
             return img;
         }
-        byte[] rgb = PilResize.lanczos(img.toRgbBytes(), img.width(), img.height(), 3, width, height);
+        byte[] rgb = Resample.lanczos(img.toRgbBytes(), img.width(), img.height(), 3, width, height);
         return RgbImage.fromRgbBytes(width, height, rgb);
     }
 
     static MaskImage resize(MaskImage m, int width, int height) {
-        if (m.width() == width && m.height() == height) {
-            return m;
-        }
-        return new MaskImage(width, height, PilResize.lanczos(m.values(), m.width(), m.height(), 1, width, height));
+        return VaeImageProcessor.resize(m, width, height);
     }
 
     static RgbImage crop(RgbImage img, int x, int y, int w, int h) {

@@ -4,7 +4,7 @@ import dev.atelier.inference.api.RgbImage;
 
 /**
  * The alpha channel kept aside while the RGB goes through the VAE, and put back on the result: resized with Pillow's
- * Lanczos ({@link PilResize}) when the result has another size.
+ * Lanczos ({@link Resample}) when the result has another size.
  */
 public final class Alpha {
     private Alpha() {}
@@ -39,7 +39,7 @@ public final class Alpha {
             throw new IllegalArgumentException("alpha has " + alpha.length + " values, expected " + aw + "×" + ah);
         }
         byte[] a = aw == img.width() && ah == img.height() ? alpha
-                : PilResize.lanczos(alpha, aw, ah, 1, img.width(), img.height());
+                : Resample.lanczos(alpha, aw, ah, 1, img.width(), img.height());
         for (int i = 0; i < p.length; i++) {
             p[i] = (a[i] & 0xFF) << 24 | (p[i] & 0xFFFFFF);
         }

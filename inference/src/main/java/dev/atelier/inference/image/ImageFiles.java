@@ -1,5 +1,7 @@
 package dev.atelier.inference.image;
 
+import dev.atelier.inference.api.MaskImage;
+import dev.atelier.inference.api.RgbImage;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -9,13 +11,35 @@ import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 
-/** Reads image files after checking their size from the header, so no pixel buffer is allocated for a bad size. */
+/**
+ * The engine's image file reader (CLI, parity checks, pipelines): the size is checked from the header
+ * ({@link ImageLimits}) before any pixel buffer is allocated, and pixels are converted as Pillow sees them
+ * ({@link BufferedImages}: {@code convert("RGB")}; {@link #readMask}: {@code convert("L")}).
+ */
 public final class ImageFiles {
     private ImageFiles() {}
 
     /** {@link #read} converted with {@link BufferedImages#toRgbImage} (alpha kept in the ARGB high byte). */
-    public static dev.atelier.inference.api.RgbImage readRgb(Path file) throws IOException {
+    public static RgbImage readRgb(Path file) throws IOException {
         return BufferedImages.toRgbImage(read(file));
+    }
+
+    /** A mask file as Pillow's {@code convert("L")}: gray images as stored, colour ones by ITU-R 601 luma. */
+    public static MaskImage readMask(Path file) throws IOException {
+        return toMask(readRgb(file));
+    }
+
+    /** Pillow's {@code convert("L")} of an RGB image: {@code (r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16}. */
+    public static MaskImage toMask(RgbImage img) {
+        byte[] rgb = img.toRgbBytes();
+        byte[] v = new byte[img.width() * img.height()];
+        for (int i = 0; i < v.length; i++) {
+            int r = rgb[3 * i] & 0xFF;
+            int g = rgb[3 * i + 1] & 0xFF;
+            int b = rgb[3 * i + 2] & 0xFF;
+            v[i] = (byte) ((r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16);
+        }
+        return new MaskImage(img.width(), img.height(), v);
     }
 
     /** Reads the first image of a file (PNG, JPEG, BMP, GIF, and whatever ImageIO plugins are present). */

@@ -5,13 +5,14 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.atelier.inference.api.MaskImage;
 import dev.atelier.inference.api.RgbImage;
 
 /**
  * Image ↔ tensor conversions of diffusers' {@code VaeImageProcessor} as the Qwen-Image pipelines configure it
  * ({@code vae_scale_factor = 16}, resize with Lanczos, normalise to [-1, 1]):
  * <ul>
- *   <li>{@link #resize}: Pillow's {@code Image.resize(size, LANCZOS)}, bit-exact ({@link PilResize});</li>
+ *   <li>{@link #resize}: Pillow's {@code Image.resize(size, LANCZOS)}, bit-exact ({@link Resample});</li>
  *   <li>{@link #preprocess}: {@code pil_to_numpy} ({@code uint8 → float32 / 255}) and {@code normalize}
  *       ({@code 2 x - 1}), as {@code [1, 3, H, W]} float32;</li>
  *   <li>{@link #postprocess}: {@code denormalize} ({@code (x / 2 + 0.5).clamp(0, 1)}) and {@code numpy_to_pil}
@@ -33,10 +34,19 @@ public final class VaeImageProcessor {
             return img;
         }
         ImageLimits.check("the resized image", width, height, 4 + 12);
-        byte[] rgb = PilResize.lanczos(img.toRgbBytes(), img.width(), img.height(), 3, width, height);
+        byte[] rgb = Resample.lanczos(img.toRgbBytes(), img.width(), img.height(), 3, width, height);
         RgbImage out = RgbImage.fromRgbBytes(width, height, rgb);
         byte[] alpha = Alpha.extract(img);
         return alpha == null ? out : Alpha.restore(out, alpha, img.width(), img.height());
+    }
+
+    /** The mask processor's Lanczos resize of a gray mask; returns {@code mask} itself when the size is unchanged. */
+    public static MaskImage resize(MaskImage mask, int width, int height) {
+        if (width == mask.width() && height == mask.height()) {
+            return mask;
+        }
+        return new MaskImage(width, height, Resample.lanczos(mask.values(), mask.width(), mask.height(), 1, width,
+                height));
     }
 
     /** {@code [1, 3, H, W]} float32 in [-1, 1] of an image's RGB, without resizing. */

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.atelier.inference.parity.Fixture;
+import dev.atelier.inference.parity.Moments;
 import dev.atelier.inference.parity.Parity;
 import dev.atelier.inference.parity.ParityCheck;
 import dev.atelier.inference.parity.ParityResult;
@@ -78,25 +79,14 @@ public final class GgufDequantCheck implements ParityCheck {
             try (NDManager m = manager.newSubManager()) {
                 v = model.load(name, m, DataType.FLOAT32).toFloatArray();
             }
-            double s = 0;
-            double a = 0;
-            double q = 0;
-            double mn = Double.POSITIVE_INFINITY;
-            double mx = Double.NEGATIVE_INFINITY;
-            for (float x : v) {
-                s += x;
-                a += Math.abs(x);
-                q += (double) x * x;
-                mn = Math.min(mn, x);
-                mx = Math.max(mx, x);
-            }
+            Moments mo = Moments.of(v);
             double norm = Math.max(Math.max(Math.abs(expected[5 * r]), expected[5 * r + 1]),
                     Math.max(expected[5 * r + 2], Double.MIN_NORMAL));
-            sums[3 * r] = s / norm;
-            sums[3 * r + 1] = a / norm;
-            sums[3 * r + 2] = q / norm;
-            minMax[2 * r] = mn;
-            minMax[2 * r + 1] = mx;
+            sums[3 * r] = mo.sum() / norm;
+            sums[3 * r + 1] = mo.sumAbs() / norm;
+            sums[3 * r + 2] = mo.sumSq() / norm;
+            minMax[2 * r] = mo.min();
+            minMax[2 * r + 1] = mo.max();
             for (int k = 0; k < 3; k++) {
                 sumsRef[3 * r + k] = expected[5 * r + k] / norm;
             }

@@ -3,15 +3,11 @@ package dev.atelier.inference.io;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -76,20 +72,7 @@ public final class GgufFile implements WeightStore, QuantizedSource {
 
     /** Opens and validates {@code path}; throws {@link WeightFormatException} naming the file and the problem. */
     public static GgufFile open(Path path) {
-        if (!Files.isRegularFile(path)) {
-            throw new WeightFormatException(path, "not a file (does it exist?)");
-        }
-        Arena arena = Arena.ofShared();
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            MemorySegment seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
-            return parse(path, seg, arena);
-        } catch (IOException e) {
-            arena.close();
-            throw new WeightFormatException(path, "cannot read: " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            arena.close();
-            throw e;
-        }
+        return MappedFiles.open(path, (seg, arena) -> parse(path, seg, arena));
     }
 
     /** Parses a whole GGUF image. Package-private for the fuzz test: it must only ever throw WeightFormatException. */

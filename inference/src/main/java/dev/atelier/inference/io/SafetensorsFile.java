@@ -6,16 +6,12 @@ import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -61,17 +57,12 @@ public final class SafetensorsFile implements WeightStore {
 
     /** Opens and validates {@code path}; throws {@link WeightFormatException} naming the file and the problem. */
     public static SafetensorsFile open(Path path) {
-        if (!Files.isRegularFile(path)) {
-            throw new WeightFormatException(path, "not a file (does it exist?)");
-        }
-        Arena arena = Arena.ofShared();
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            long size = ch.size();
+        return MappedFiles.open(path, (seg, arena) -> {
+            long size = seg.byteSize();
             if (size < 8) {
                 throw new WeightFormatException(path, "file is " + size + " bytes, too short for a safetensors header"
                         + " (truncated download?)");
             }
-            MemorySegment seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
             long headerLen = seg.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0);
             if (headerLen < 2 || headerLen > MAX_HEADER_BYTES) {
                 throw new WeightFormatException(path, "header length " + Long.toUnsignedString(headerLen)
@@ -85,13 +76,7 @@ public final class SafetensorsFile implements WeightStore {
             long dataStart = 8 + headerLen;
             Parsed parsed = parseHeader(path, header, size - dataStart);
             return new SafetensorsFile(path, parsed.entries, parsed.metadata, dataStart, arena, seg);
-        } catch (IOException e) {
-            arena.close();
-            throw new WeightFormatException(path, "cannot read: " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            arena.close();
-            throw e;
-        }
+        });
     }
 
     record Parsed(Map<String, Entry> entries, Map<String, String> metadata) {}

@@ -2,6 +2,9 @@ package dev.atelier.inference.parity;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.atelier.inference.api.MaskImage;
+import dev.atelier.inference.api.RgbImage;
+import dev.atelier.inference.image.ImageFiles;
 import dev.atelier.inference.io.SafetensorsFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -38,6 +41,26 @@ public record Fixture(Path dir) {
             return info == null ? JSON.createObjectNode() : JSON.readTree(info);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Reads the image {@code reference/<file>} (e.g. {@code input_image.png}) with {@link ImageFiles#readRgb}. */
+    public RgbImage referenceImage(String file) {
+        Path p = dir.resolve("reference").resolve(file);
+        try {
+            return ImageFiles.readRgb(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException(p + ": cannot read image: " + e.getMessage(), e);
+        }
+    }
+
+    /** Reads the mask {@code reference/<file>} with {@link ImageFiles#readMask}. */
+    public MaskImage referenceMask(String file) {
+        Path p = dir.resolve("reference").resolve(file);
+        try {
+            return ImageFiles.readMask(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException(p + ": cannot read mask: " + e.getMessage(), e);
         }
     }
 

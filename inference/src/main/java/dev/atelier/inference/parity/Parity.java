@@ -3,6 +3,7 @@ package dev.atelier.inference.parity;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import dev.atelier.inference.io.SafetensorsFile;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -41,6 +42,25 @@ public final class Parity {
         double[] a = actual.toType(DataType.FLOAT64, false).toDoubleArray();
         double[] e = expected.toType(DataType.FLOAT64, false).toDoubleArray();
         return compare(check, a, e, tol);
+    }
+
+    /** {@link #compare(String, NDArray, NDArray, Tolerance)} against the reference tensor {@code key} (as float32). */
+    public static ParityResult compare(String check, NDArray actual, SafetensorsFile ref, String key, Tolerance tol,
+            NDManager m) {
+        return compare(check, actual, ref.load(key, m, DataType.FLOAT32), tol);
+    }
+
+    /**
+     * Adds the comparison with reference tensor {@code key} when the reference holds it; a missing {@code actual}
+     * (the run did not produce it) is a failure.
+     */
+    public static void compareIfPresent(List<ParityResult> out, String check, NDArray actual, SafetensorsFile ref,
+            String key, Tolerance tol, NDManager m) {
+        if (!ref.tensors().containsKey(key)) {
+            return;
+        }
+        out.add(actual == null ? ParityResult.failed(check + " (not produced)")
+                : compare(check, actual, ref, key, tol, m));
     }
 
     public static ParityResult compare(String check, double[] a, double[] e, Tolerance tol) {

@@ -1,5 +1,6 @@
 package dev.atelier.inference.pipeline;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -101,7 +102,17 @@ public final class DenoiseLoop {
         long n = latents.getShape().get(1);
         Conditioning batched = spec.trueCfg() && spec.cfgMode() == CfgMode.BATCHED
                 ? Conditioning.batch(spec.cond(), spec.uncond()) : null;
-        NDArray scale = run.create((float) spec.cfgScale());
+        // Scalars once per run on a CPU manager (see the device README): torch treats 0-dim CPU tensors like Python
+        // numbers, so a GPU step makes no host-to-device copy and a bf16 prediction stays bf16.
+        NDManager cpu = NDManager.newBaseManager(Device.cpu());
+        NDArray scale = cpu.create((float) spec.cfgScale());
+        NDArray thousand = cpu.create(1000f);
+        NDArray keepMask = null;
+        if (spec.blend() != null) {
+            try (NDArray neg = spec.blend().mask().neg()) {
+                keepMask = neg.add(cpu.create(1f)); // 1 - mask, the same every step
+            }
+        }
         NDArray current = latents;
         int steps = spec.maxSteps() > 0 ? Math.min(spec.maxSteps(), ts.length) : ts.length;
         try {
@@ -117,7 +128,8 @@ public final class DenoiseLoop {
                     NDArray pred = null;
                     if (batched != null) {
                         try {
-                            pred = forward(spec, NDArrays.concat(new NDList(hidden, hidden), 0), batched, ts[i], 2, n);
+                            pred = forward(spec, NDArrays.concat(new NDList(hidden, hidden), 0), batched, ts[i], 2, n,
+                                    thousand);
                         } catch (RuntimeException e) {
                             if (!isOutOfMemory(e)) {
                                 throw e;
@@ -131,15 +143,15 @@ public final class DenoiseLoop {
                         condPred = pred.get(new NDIndex("0:1"));
                         uncondPred = pred.get(new NDIndex("1:2"));
                     } else {
-                        condPred = forward(spec, hidden, spec.cond(), ts[i], 1, n);
+                        condPred = forward(spec, hidden, spec.cond(), ts[i], 1, n, thousand);
                         if (spec.trueCfg()) {
-                            uncondPred = forward(spec, hidden, spec.uncond(), ts[i], 1, n);
+                            uncondPred = forward(spec, hidden, spec.uncond(), ts[i], 1, n, thousand);
                         }
                     }
                     NDArray noisePred = uncondPred == null ? condPred : TrueCfg.combine(condPred, uncondPred, scale);
                     next = spec.scheduler().step(noisePred, current);
                     if (spec.blend() != null) {
-                        next = blend(spec, next, i < ts.length - 1);
+                        next = blend(spec, keepMask, next, i < ts.length - 1);
                     }
                     if (listener != null) {
                         float sigmaNext = spec.scheduler().sigma(spec.scheduler().stepIndex());
@@ -160,7 +172,10 @@ public final class DenoiseLoop {
             }
             throw e;
         } finally {
-            scale.close();
+            if (keepMask != null) {
+                keepMask.close();
+            }
+            cpu.close();
             closeBatched(spec, batched);
         }
     }
@@ -189,10 +204,10 @@ public final class DenoiseLoop {
     }
 
     /** One transformer call of batch {@code b}, the prediction cut to the first {@code n} (target) tokens. */
-    private static NDArray forward(Spec spec, NDArray hidden, Conditioning c, float t, int b, long n) {
+    private static NDArray forward(Spec spec, NDArray hidden, Conditioning c, float t, int b, long n, NDArray thousand) {
         float[] tv = new float[b];
         java.util.Arrays.fill(tv, t);
-        NDArray timestep = hidden.getManager().create(tv).div(1000f);
+        NDArray timestep = hidden.getManager().create(tv).div(thousand);
         List<List<ImageShape>> shapes = java.util.Collections.nCopies(b, spec.imgShapes());
         NDArray out = spec.denoiser().forward(hidden, c.embeds(), c.mask(), timestep, shapes);
         return out.getShape().get(1) == n ? out : out.get(new NDIndex(":, :{}", n));
@@ -202,10 +217,10 @@ public final class DenoiseLoop {
      * {@code latents = (1 - mask) * init_latents_proper + mask * latents}, where the clean source latents are
      * re-noised to the next timestep ({@code scale_noise} at the scheduler's new step index) except after the last.
      */
-    private static NDArray blend(Spec spec, NDArray latents, boolean renoise) {
+    private static NDArray blend(Spec spec, NDArray keepMask, NDArray latents, boolean renoise) {
         InpaintBlend b = spec.blend();
         NDArray proper = renoise ? spec.scheduler().scaleNoise(b.imageLatents(), b.noise()) : b.imageLatents();
-        NDArray keep = b.mask().neg().add(1f).mul(proper);
+        NDArray keep = keepMask.mul(proper);
         return keep.add(b.mask().mul(latents));
     }
 }

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import dev.atelier.inference.api.EngineEvent.Stage;
 import dev.atelier.inference.api.RgbImage;
+import dev.atelier.inference.image.RgbBytes;
 import dev.atelier.inference.image.VaeImageProcessor;
 import dev.atelier.inference.model.qwenimage.ImageShape;
 import dev.atelier.inference.model.qwenvl.ConditionImages;
@@ -68,7 +69,7 @@ public final class EditPipeline {
             throw new IllegalArgumentException("output size " + width + "x" + height + " is below 16 pixels a side");
         }
         // 2. Condition and VAE images.
-        List<dev.atelier.inference.model.qwenvl.RgbImage> condition = conditionImages(in.images());
+        List<RgbBytes> condition = conditionImages(in.images());
         List<Dimensions.Size> vaeSizes = new ArrayList<>();
         List<NDArray> vaeImages = vaeImages(in.images(), vaeSizes, run);
         boolean trueCfg = PipelineSupport.doTrueCfg(in.sampling(), in.negative());
@@ -123,15 +124,14 @@ public final class EditPipeline {
         if (!in.decode()) {
             return new PipelineSupport.Output(out, null, width, height);
         }
-        obs.stage(Stage.DECODE);
-        return new PipelineSupport.Output(out, PipelineSupport.decode(vae, out, width, height), width, height);
+        return new PipelineSupport.Output(out, PipelineSupport.decode(model, obs, out, width, height), width, height);
     }
 
     /** Each image Lanczos-resized to {@code calculate_dimensions(384², w/h)}: what the text encoder sees. */
-    static List<dev.atelier.inference.model.qwenvl.RgbImage> conditionImages(List<RgbImage> images) {
-        List<dev.atelier.inference.model.qwenvl.RgbImage> out = new ArrayList<>();
+    static List<RgbBytes> conditionImages(List<RgbImage> images) {
+        List<RgbBytes> out = new ArrayList<>();
         for (RgbImage img : images) {
-            out.add(ConditionImages.conditionImage(PipelineSupport.toVl(img)));
+            out.add(ConditionImages.conditionImage(RgbBytes.of(img)));
         }
         return out;
     }
@@ -160,7 +160,7 @@ public final class EditPipeline {
 
     /** {@code encode_prompt(prompt, image=condition_images)} with the edit-plus template (drop 64). */
     static Conditioning encodePrompt(PromptEncoder te, String prompt,
-            List<dev.atelier.inference.model.qwenvl.RgbImage> condition, NDManager m) {
+            List<RgbBytes> condition, NDManager m) {
         return te.encode(PromptTemplate.EDIT_PLUS, prompt, condition, m);
     }
 
@@ -169,7 +169,8 @@ public final class EditPipeline {
         NDList packed = new NDList();
         for (NDArray x : images) {
             try (NDArray z = vae.encode(x); NDArray n = vae.normalize(z)) {
-                packed.add(Latents.pack(n));
+                // float32 latents (a copy when the VAE runs in bf16; in float32 the packed array itself)
+                packed.add(PipelineSupport.float32(Latents.pack(n)));
             }
         }
         NDArray all = packed.size() == 1 ? packed.get(0) : NDArrays.concat(packed, 1);

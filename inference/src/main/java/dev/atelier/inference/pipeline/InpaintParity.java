@@ -7,6 +7,8 @@ import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.atelier.inference.io.SafetensorsFile;
 import dev.atelier.inference.parity.Fixture;
+import dev.atelier.inference.parity.Moments;
+import dev.atelier.inference.parity.Parity;
 import dev.atelier.inference.parity.ParityCheck;
 import dev.atelier.inference.parity.ParityResult;
 import dev.atelier.inference.parity.Tolerance;
@@ -67,13 +69,12 @@ public final class InpaintParity implements ParityCheck {
                     draws.put(Integer.parseInt(mt.group(1)), ref.load(key, m, DataType.FLOAT32));
                 }
             }
-            var dir = f.dir().resolve("reference");
             double cfg = info.path("true_cfg_scale").asDouble(1.0);
             String negative = info.hasNonNull("negative_prompt") && cfg > 1 ? info.path("negative_prompt").asText() : null;
             var sampling = new PipelineSupport.Sampling(info.path("num_inference_steps").asInt(), cfg, null,
                     DenoiseLoop.CfgMode.BATCHED);
-            var in = new InpaintPipeline.Inputs(PipelineImages.readRgb(dir.resolve(info.path("image").asText())),
-                    PipelineImages.readMask(dir.resolve(info.path("mask_image").asText())), List.of(),
+            var in = new InpaintPipeline.Inputs(f.referenceImage(info.path("image").asText()),
+                    f.referenceMask(info.path("mask_image").asText()), List.of(),
                     info.path("prompt").asText(), negative, info.path("strength").asDouble(),
                     info.path("width").asInt(0), info.path("height").asInt(0), sampling,
                     NoiseSource.recorded(new ArrayList<>(draws.values())), true, maxSteps, 0);
@@ -82,41 +83,41 @@ public final class InpaintParity implements ParityCheck {
                     .run(in, m, rec, rec);
             var t = rec.tensors;
             String p = name();
-            PipelineParityChecks.compare(out, p + ".prompt_embeds", t.get("prompt_embeds"), ref,
+            Parity.compareIfPresent(out, p + ".prompt_embeds", t.get("prompt_embeds"), ref,
                     "step0_cond.encoder_hidden_states", Tolerance.FORWARD, m);
-            PipelineParityChecks.compare(out, p + ".negative_prompt_embeds", t.get("negative_prompt_embeds"), ref,
+            Parity.compareIfPresent(out, p + ".negative_prompt_embeds", t.get("negative_prompt_embeds"), ref,
                     "step0_uncond.encoder_hidden_states", Tolerance.FORWARD, m);
-            PipelineParityChecks.compare(out, p + ".vae_input", t.get("vae_input"), ref, "vae_input", Tolerance.FORWARD, m);
+            Parity.compareIfPresent(out, p + ".vae_input", t.get("vae_input"), ref, "vae_input", Tolerance.FORWARD, m);
             for (String k : List.of("image_latents", "step0_cond.noise_pred")) {
-                PipelineParityChecks.compare(out, p + "." + k, t.get(k), ref, k, Tolerance.FORWARD, m);
+                Parity.compareIfPresent(out, p + "." + k, t.get(k), ref, k, Tolerance.FORWARD, m);
                 String k64 = k + "_first64";
-                PipelineParityChecks.compare(out, p + "." + k64, PipelineParityChecks.firstTokens(t.get(k), ref, k64), ref,
+                Parity.compareIfPresent(out, p + "." + k64, PipelineParityChecks.firstTokens(t.get(k), ref, k64), ref,
                         k64, Tolerance.FORWARD, m);
             }
-            PipelineParityChecks.compare(out, p + ".step0_latent_model_input_first64",
+            Parity.compareIfPresent(out, p + ".step0_latent_model_input_first64",
                     PipelineParityChecks.firstTokens(t.get("initial_latents"), ref, "step0_latent_model_input_first64"),
                     ref, "step0_latent_model_input_first64", Tolerance.LATENTS, m);
             stats(out, p + ".image_latents_stats", t.get("image_latents"), ref, "image_latents_stats", m);
             for (int i = 0; t.containsKey("step" + i + "_latents"); i++) {
                 String k = "step" + i + "_latents";
                 stats(out, p + "." + k + "_stats", t.get(k), ref, k + "_stats", m);
-                PipelineParityChecks.compare(out, p + "." + k, t.get(k), ref, k, Tolerance.LATENTS, m);
-                PipelineParityChecks.compare(out, p + "." + k + "_first64",
+                Parity.compareIfPresent(out, p + "." + k, t.get(k), ref, k, Tolerance.LATENTS, m);
+                Parity.compareIfPresent(out, p + "." + k + "_first64",
                         PipelineParityChecks.firstTokens(t.get(k), ref, k + "_first64"), ref, k + "_first64",
                         Tolerance.LATENTS, m);
             }
             if (o.decoded() != null) {
-                PipelineParityChecks.compare(out, p + ".output_latent", o.latents(), ref, "output_latent", Tolerance.LATENTS, m);
+                Parity.compareIfPresent(out, p + ".output_latent", o.latents(), ref, "output_latent", Tolerance.LATENTS, m);
                 NDArray pt = o.pt();
-                PipelineParityChecks.compare(out, p + ".output_pt", pt, ref, "output_pt", Tolerance.IMAGE, m);
+                Parity.compareIfPresent(out, p + ".output_pt", pt, ref, "output_pt", Tolerance.IMAGE, m);
                 long h = pt.getShape().get(2);
                 long w = pt.getShape().get(3);
-                PipelineParityChecks.compare(out, p + ".output_pt_crop64", pt.get(new NDIndex(":, :, :64, :64")), ref,
+                Parity.compareIfPresent(out, p + ".output_pt_crop64", pt.get(new NDIndex(":, :, :64, :64")), ref,
                         "output_pt_crop64", Tolerance.IMAGE, m);
-                PipelineParityChecks.compare(out, p + ".output_pt_center64", pt.get(new NDIndex(":, :, {}:{}, {}:{}",
+                Parity.compareIfPresent(out, p + ".output_pt_center64", pt.get(new NDIndex(":, :, {}:{}, {}:{}",
                         h / 2 - 32, h / 2 + 32, w / 2 - 32, w / 2 + 32)), ref, "output_pt_center64", Tolerance.IMAGE, m);
                 stats(out, p + ".output_pt_stats", pt, ref, "output_pt_stats", m);
-                PipelineParityChecks.compare(out, p + ".output_pt_stride16", pt.get(new NDIndex(":, :, ::16, ::16")), ref,
+                Parity.compareIfPresent(out, p + ".output_pt_stride16", pt.get(new NDIndex(":, :, ::16, ::16")), ref,
                         "output_pt_stride16", Tolerance.IMAGE, m);
             }
         }
@@ -132,26 +133,14 @@ public final class InpaintParity implements ParityCheck {
             return;
         }
         double[] e = ref.load(key, m, DataType.FLOAT64).toDoubleArray();
-        double[] a = actual.toType(DataType.FLOAT64, false).toDoubleArray();
-        double sum = 0;
-        double abs = 0;
-        double sq = 0;
-        double min = Double.POSITIVE_INFINITY;
-        double max = Double.NEGATIVE_INFINITY;
-        for (double v : a) {
-            sum += v;
-            abs += Math.abs(v);
-            sq += v * v;
-            min = Math.min(min, v);
-            max = Math.max(max, v);
-        }
+        Moments a = Moments.of(actual.toType(DataType.FLOAT64, false).toDoubleArray());
         double n = e[5];
-        if (a.length != (long) n) {
-            out.add(ParityResult.failed(name + " (" + a.length + " values, reference " + (long) n + ")"));
+        if (a.count() != (long) n) {
+            out.add(ParityResult.failed(name + " (" + a.count() + " values, reference " + (long) n + ")"));
             return;
         }
-        out.add(dev.atelier.inference.parity.Parity.compare(name,
-                new double[] {sum / n, abs / n, Math.sqrt(sq / n), min, max},
+        out.add(Parity.compare(name,
+                new double[] {a.sum() / n, a.sumAbs() / n, Math.sqrt(a.sumSq() / n), a.min(), a.max()},
                 new double[] {e[0] / n, e[1] / n, Math.sqrt(e[2] / n), e[3], e[4]},
                 name.contains("output_pt") ? Tolerance.IMAGE : Tolerance.LATENTS));
     }

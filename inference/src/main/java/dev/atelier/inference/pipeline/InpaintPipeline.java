@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.atelier.inference.api.EngineEvent.Stage;
 import dev.atelier.inference.api.MaskImage;
 import dev.atelier.inference.api.RgbImage;
+import dev.atelier.inference.image.RgbBytes;
 import dev.atelier.inference.image.VaeImageProcessor;
 import dev.atelier.inference.model.qwenimage.ImageShape;
 import dev.atelier.inference.model.qwenvl.PromptTemplate;
@@ -166,8 +167,7 @@ public final class InpaintPipeline {
         if (!in.decode() || !complete) {
             return new PipelineSupport.Output(out, null, width, height);
         }
-        obs.stage(Stage.DECODE);
-        return new PipelineSupport.Output(out, PipelineSupport.decode(vae, out, width, height), width, height);
+        return new PipelineSupport.Output(out, PipelineSupport.decode(model, obs, out, width, height), width, height);
     }
 
     private static RgbImage resize(RgbImage img, int width, int height) {
@@ -183,7 +183,7 @@ public final class InpaintPipeline {
             return TextToImagePipeline.encodePrompt(te, prompt, m);
         }
         if (references.isEmpty()) {
-            return te.encode(PromptTemplate.EDIT_INPAINT, prompt, List.of(PipelineSupport.toVl(working)), m);
+            return te.encode(PromptTemplate.EDIT_INPAINT, prompt, List.of(RgbBytes.of(working)), m);
         }
         List<RgbImage> all = new ArrayList<>();
         all.add(working);

@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.atelier.inference.api.MaskImage;
-import dev.atelier.inference.image.PilResize;
+import dev.atelier.inference.image.VaeImageProcessor;
 
 // Ported from diffusers src/diffusers/image_processor.py (VaeImageProcessor.preprocess with do_binarize,
 // do_normalize=False, do_convert_grayscale: the inpaint pipelines' mask_processor) and
@@ -20,8 +20,7 @@ public final class MaskLatents {
 
     /** {@code mask_processor.preprocess(mask, height, width)}: 0/1 per pixel of the working size, row-major. */
     public static float[] condition(MaskImage mask, int width, int height) {
-        byte[] v = mask.width() == width && mask.height() == height ? mask.values()
-                : PilResize.lanczos(mask.values(), mask.width(), mask.height(), 1, width, height);
+        byte[] v = VaeImageProcessor.resize(mask, width, height).values();
         float[] out = new float[width * height];
         for (int i = 0; i < out.length; i++) {
             out[i] = (v[i] & 0xFF) / 255f >= 0.5f ? 1f : 0f;

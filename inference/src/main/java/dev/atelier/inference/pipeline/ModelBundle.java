@@ -17,6 +17,11 @@ import dev.atelier.inference.model.qwenimage.QwenImageTransformer;
 import dev.atelier.inference.model.qwenvl.QwenVlModel;
 import dev.atelier.inference.model.vae.QwenImageVae;
 import dev.atelier.inference.nn.Weights;
+import dev.atelier.inference.runtime.BlockPlacement;
+import dev.atelier.inference.runtime.ComponentPlan;
+import dev.atelier.inference.runtime.ComponentRole;
+import dev.atelier.inference.runtime.MemoryPlan;
+import dev.atelier.inference.runtime.VaeTiling;
 import dev.atelier.inference.sched.SchedulerConfig;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -43,6 +48,8 @@ public final class ModelBundle implements AutoCloseable {
     public enum Kind { EDIT, TEXT_TO_IMAGE }
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** {@link #open(Path, NDManager)} on a GPU: auto (bf16 when safe, else float16), float32 or float16 (parity). */
+    public static final String GPU_DTYPE_PROPERTY = "atelier.gpu.dtype";
 
     private final Path dir;
     private final Kind kind;
@@ -52,12 +59,18 @@ public final class ModelBundle implements AutoCloseable {
     private final NDManager manager;
     private final java.util.Set<String> loadedFiles = new java.util.LinkedHashSet<>();
     private SchedulerConfig scheduler;
-    private QwenImageTransformer transformer;
+    // volatile: the telemetry thread reads which components are resident (residentComponents) without the lock
+    private volatile QwenImageTransformer transformer;
     private NDManager transformerManager;
     private List<LoraSpec> loras = List.of();
     private final List<String> loraFiles = new ArrayList<>();
-    private QwenImageVae vae;
-    private PromptEncoder promptEncoder;
+    private volatile QwenImageVae vae;
+    private volatile PromptEncoder promptEncoder;
+    /** Components released before the next stage loads (the plan's STAGED ones: stage offload). */
+    private java.util.Set<ComponentRole> staged = java.util.EnumSet.noneOf(ComponentRole.class);
+    private VaeTiling plannedTiling;
+    private List<BlockPlacement> blockPlacement = List.of();
+    private final java.util.List<ComponentRole> releases = new ArrayList<>();
     // --- ComfyUI single files (ComfyModelSource): null for a diffusers folder ---
     private final ComfyModelSource comfy;
     private dev.atelier.inference.api.WeightVariant weightVariant = dev.atelier.inference.api.WeightVariant.AUTO;
@@ -78,9 +91,24 @@ public final class ModelBundle implements AutoCloseable {
         this.manager = parent.newSubManager(device);
     }
 
-    /** Opens a model folder on the CPU in float32 (the parity setting). */
+    /**
+     * Opens a model folder on {@code parent}'s device: on the CPU in float32 (the parity setting); on a GPU in the
+     * configured runtime's precision ({@code atelier parity --device gpu}).
+     */
     public static ModelBundle open(Path dir, NDManager parent) {
-        return open(dir, parent, Device.cpu(), DataType.FLOAT32);
+        Device d = parent.getDevice();
+        if (!d.isGpu()) {
+            return open(dir, parent, Device.cpu(), DataType.FLOAT32);
+        }
+        var rt = dev.atelier.inference.runtime.TorchRuntime.current();
+        DataType dt = rt != null && rt.bf16() ? DataType.BFLOAT16 : DataType.FLOAT16;
+        String forced = System.getProperty(GPU_DTYPE_PROPERTY, "auto");
+        if (forced.equalsIgnoreCase("float32")) {
+            dt = DataType.FLOAT32;
+        } else if (forced.equalsIgnoreCase("float16")) {
+            dt = DataType.FLOAT16;
+        }
+        return open(dir, parent, d, dt);
     }
 
     /**
@@ -140,10 +168,7 @@ public final class ModelBundle implements AutoCloseable {
         }
         comfy.choose(v); // fails now, naming the file to download, when that variant is absent
         if (transformer != null) {
-            transformer.close();
-            transformer = null;
-            transformerManager.close();
-            transformerManager = null;
+            releaseTransformer();
         }
         weightVariant = v;
     }
@@ -158,6 +183,141 @@ public final class ModelBundle implements AutoCloseable {
 
     public DataType dtype() {
         return dtype;
+    }
+
+    public Device device() {
+        return device;
+    }
+
+    // ---- memory plan: stage offload, VAE tiling, block placement ------------------------------------------------
+
+    /**
+     * Applies a memory plan ({@link dev.atelier.inference.runtime.MemoryPlanner}): components it places
+     * {@code STAGED} are released (closed, weights unmapped from the device) when the next stage's component is
+     * requested, in diffusers' {@code model_cpu_offload_seq} order text encoder → transformer → VAE; the VAE decodes
+     * in the plan's tiles; the transformer's {@link BlockPlacement}s are handed to it (see {@link #transformer()}).
+     * A component already loaded that the plan stages stays until the next stage asks for room.
+     */
+    public synchronized void applyPlan(MemoryPlan plan) {
+        java.util.Set<ComponentRole> s = java.util.EnumSet.noneOf(ComponentRole.class);
+        for (ComponentPlan c : plan.components()) {
+            if (c.placement() == ComponentPlan.Placement.STAGED) {
+                s.add(c.role());
+            }
+        }
+        staged = s;
+        plannedTiling = plan.vaeTiling();
+        if (vae != null) {
+            applyVaeBudget(vae);
+        }
+        List<BlockPlacement> blocks = plan.transformerBlocks();
+        boolean streamedBefore = blockPlacement.stream().anyMatch(BlockPlacement::streamed);
+        boolean streamedNow = blocks.stream().anyMatch(BlockPlacement::streamed);
+        boolean changed = (streamedBefore || streamedNow) && !blocks.equals(blockPlacement);
+        blockPlacement = blocks;
+        if (changed && transformer != null) {
+            // placement is applied while loading: drop the loaded transformer so the next stage loads it as planned
+            releaseTransformer();
+            releases.add(ComponentRole.TRANSFORMER);
+        }
+    }
+
+    /** No plan: everything stays loaded, whole-image VAE by its own budget (the CPU / parity setting). */
+    public synchronized void clearPlan() {
+        staged = java.util.EnumSet.noneOf(ComponentRole.class);
+        plannedTiling = null;
+        blockPlacement = List.of();
+        if (vae != null) {
+            applyVaeBudget(vae);
+        }
+    }
+
+    /** The plan's VAE tiling, or null for a whole-image decode. */
+    public synchronized dev.atelier.inference.model.vae.VaeTiling vaeTiling() {
+        if (plannedTiling == null || !plannedTiling.tiled()) {
+            return null;
+        }
+        int compression = vae != null ? vae.config().spatialCompression() : PipelineSupport.VAE_SCALE;
+        return dev.atelier.inference.model.vae.VaeTiling.fromPlan(plannedTiling, compression);
+    }
+
+    /** Components released by stage offload so far (in order; tests and logs). */
+    public synchronized List<ComponentRole> releases() {
+        return List.copyOf(releases);
+    }
+
+    /** Releases every loaded component (after a GPU out-of-memory, before the retry). */
+    public synchronized void releaseAll() {
+        release(ComponentRole.TEXT_ENCODER);
+        release(ComponentRole.TRANSFORMER);
+        release(ComponentRole.VAE);
+    }
+
+    /** Closes one component's weights if loaded; the next use loads it again. */
+    public synchronized void release(ComponentRole role) {
+        switch (role) {
+            case TEXT_ENCODER -> {
+                if (promptEncoder != null) {
+                    promptEncoder.close();
+                    promptEncoder = null;
+                    releases.add(role);
+                }
+            }
+            case TRANSFORMER -> {
+                if (transformer != null) {
+                    releaseTransformer();
+                    releases.add(role);
+                }
+            }
+            case VAE -> {
+                if (vae != null) {
+                    vae.close();
+                    vae = null;
+                    releases.add(role);
+                }
+            }
+        }
+    }
+
+    private void releaseTransformer() {
+        transformer.close();
+        transformer = null;
+        transformerManager.close();
+        transformerManager = null;
+    }
+
+    /** Before {@code next}'s stage: the staged components other than {@code next} make room. */
+    private void makeRoomFor(ComponentRole next) {
+        for (ComponentRole r : ComponentRole.values()) {
+            if (r != next && staged.contains(r)) {
+                release(r);
+            }
+        }
+    }
+
+    /**
+     * The plan's tiling goes to decode explicitly; encodes (reference images) tile by the VAE's own estimate within
+     * the plan's decode peak when the plan tiles, and run whole otherwise.
+     */
+    private void applyVaeBudget(QwenImageVae v) {
+        boolean tiled = plannedTiling != null && plannedTiling.tiled();
+        v.setMemoryBudget(tiled ? Math.max(1, plannedTiling.peakBytes()) : Long.MAX_VALUE);
+    }
+
+    /** Which components are loaded now and their planned device bytes (telemetry; no lock taken). */
+    public java.util.Map<String, Long> residentComponents(java.util.Map<ComponentRole, Long> sizes) {
+        java.util.Map<String, Long> m = new java.util.LinkedHashMap<>();
+        if (promptEncoder != null) {
+            m.put("text_encoder", sizes.getOrDefault(ComponentRole.TEXT_ENCODER, 0L));
+        }
+        if (transformer != null) {
+            m.put("transformer", sizes.getOrDefault(ComponentRole.TRANSFORMER, 0L));
+        }
+        QwenImageVae v = vae;
+        if (v != null) {
+            m.put("vae", sizes.containsKey(ComponentRole.VAE) ? sizes.get(ComponentRole.VAE) : v.parameterBytes());
+        }
+        return m;
     }
 
     /** Weight files loaded so far (for the generation parameters). */
@@ -202,6 +362,7 @@ public final class ModelBundle implements AutoCloseable {
     }
 
     public synchronized QwenImageTransformer transformer() {
+        makeRoomFor(ComponentRole.TRANSFORMER);
         if (transformer == null) {
             Path folder;
             QwenImageConfig config;
@@ -226,7 +387,11 @@ public final class ModelBundle implements AutoCloseable {
                 if (fp8 != null) {
                     w = w.withLinearFactory(fp8);
                 }
-                transformer = QwenImageTransformer.load(config, w, QwenImageTransformer.Impl.FUSED);
+                // the plan's per-block placement, applied while loading (STREAMED blocks go to host memory as they
+                // load, so loading never holds more on the GPU than the plan); null = every block resident
+                List<BlockPlacement> placement = blockPlacement.stream().anyMatch(BlockPlacement::streamed)
+                        ? blockPlacement : null;
+                transformer = QwenImageTransformer.load(config, w, QwenImageTransformer.Impl.FUSED, placement);
                 transformerManager = m;
                 mergeLoras(store, w, m, fp8 != null);
             } catch (RuntimeException e) {
@@ -301,21 +466,27 @@ public final class ModelBundle implements AutoCloseable {
     }
 
     public synchronized QwenImageVae vae() {
+        makeRoomFor(ComponentRole.VAE);
         if (vae == null && comfy != null) {
-            vae = comfy.loadVae(manager, device, dtype);
+            QwenImageVae v = comfy.loadVae(manager, device, dtype);
+            applyVaeBudget(v);
+            vae = v;
             record(comfy.vaeFile());
         }
         if (vae == null) {
             Path folder = folder("vae", "the VAE");
             file("vae", "config.json", "the VAE");
             requireWeights(folder, "the VAE");
-            vae = QwenImageVae.load(folder, manager, device, dtype);
+            QwenImageVae v = QwenImageVae.load(folder, manager, device, dtype);
+            applyVaeBudget(v);
+            vae = v;
             record(folder);
         }
         return vae;
     }
 
     public synchronized PromptEncoder promptEncoder() {
+        makeRoomFor(ComponentRole.TEXT_ENCODER);
         if (promptEncoder == null && comfy != null) {
             promptEncoder = comfy.loadPromptEncoder(device, dtype);
             record(comfy.textEncoderFile());

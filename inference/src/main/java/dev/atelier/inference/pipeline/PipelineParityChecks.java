@@ -75,16 +75,6 @@ public final class PipelineParityChecks {
         }
     }
 
-    /** Compares a recorded tensor with a reference key when the reference has it. */
-    static void compare(List<ParityResult> out, String name, NDArray actual, SafetensorsFile ref, String key,
-            Tolerance tol, NDManager m) {
-        if (!ref.tensors().containsKey(key)) {
-            return;
-        }
-        out.add(actual == null ? ParityResult.failed(name + " (not produced)")
-                : Parity.compare(name, actual, ref.load(key, m, DataType.FLOAT32), tol));
-    }
-
     /** {@code a[:, :n]} when the reference holds only the first {@code n} tokens. */
     static NDArray firstTokens(NDArray a, SafetensorsFile ref, String key) {
         if (a == null || !ref.tensors().containsKey(key)) {
@@ -155,7 +145,7 @@ public final class PipelineParityChecks {
                     var images = new ArrayList<dev.atelier.inference.api.RgbImage>();
                     JsonNode img = info.path("image");
                     for (JsonNode i : img.isArray() ? img : List.of(img)) {
-                        images.add(PipelineImages.readRgb(f.dir().resolve("reference").resolve(i.asText())));
+                        images.add(f.referenceImage(i.asText()));
                     }
                     o = new EditPipeline(bundle).run(new EditPipeline.Inputs(images, prompt, negative, w, h, sampling,
                             init, null, true), m, rec, rec);
@@ -164,29 +154,31 @@ public final class PipelineParityChecks {
                             sampling, init, null, true), m, rec, rec);
                 }
                 Map<String, NDArray> t = rec.tensors;
-                compare(out, p + ".prompt_embeds", t.get("prompt_embeds"), ref, run + ".step0_cond.encoder_hidden_states",
-                        Tolerance.FORWARD, m);
-                compare(out, p + ".negative_prompt_embeds", t.get("negative_prompt_embeds"), ref,
+                Parity.compareIfPresent(out, p + ".prompt_embeds", t.get("prompt_embeds"), ref,
+                        run + ".step0_cond.encoder_hidden_states", Tolerance.FORWARD, m);
+                Parity.compareIfPresent(out, p + ".negative_prompt_embeds", t.get("negative_prompt_embeds"), ref,
                         run + ".step0_uncond.encoder_hidden_states", Tolerance.FORWARD, m);
                 NDArray vin = t.get("vae_input_0");
                 if (vin != null) {
-                    compare(out, p + ".vae_input_crop64", vin.get(new NDIndex(":, :, :, :64, :64")), ref,
-                            "vae_input_crop64", Tolerance.FORWARD, m);
-                    compare(out, p + ".vae_input_stride16", vin.get(new NDIndex(":, :, :, ::16, ::16")), ref,
-                            "vae_input_stride16", Tolerance.FORWARD, m);
+                    Parity.compareIfPresent(out, p + ".vae_input_crop64", vin.get(new NDIndex(":, :, :, :64, :64")),
+                            ref, "vae_input_crop64", Tolerance.FORWARD, m);
+                    Parity.compareIfPresent(out, p + ".vae_input_stride16",
+                            vin.get(new NDIndex(":, :, :, ::16, ::16")), ref, "vae_input_stride16", Tolerance.FORWARD, m);
                 }
                 String il = run + ".image_latents_first256";
-                compare(out, p + ".image_latents", firstTokens(t.get("image_latents"), ref, il), ref, il, Tolerance.FORWARD, m);
-                compare(out, p + ".step0_cond.noise_pred", t.get("step0_cond.noise_pred"), ref,
+                Parity.compareIfPresent(out, p + ".image_latents", firstTokens(t.get("image_latents"), ref, il), ref, il,
+                        Tolerance.FORWARD, m);
+                Parity.compareIfPresent(out, p + ".step0_cond.noise_pred", t.get("step0_cond.noise_pred"), ref,
                         run + ".step0_cond.noise_pred", Tolerance.FORWARD, m);
-                compare(out, p + ".step0_uncond.noise_pred", t.get("step0_uncond.noise_pred"), ref,
+                Parity.compareIfPresent(out, p + ".step0_uncond.noise_pred", t.get("step0_uncond.noise_pred"), ref,
                         run + ".step0_uncond.noise_pred", Tolerance.FORWARD, m);
                 for (int i = 0; i < steps; i++) {
-                    compare(out, p + ".step" + i + "_latents", t.get("step" + i + "_latents"), ref,
+                    Parity.compareIfPresent(out, p + ".step" + i + "_latents", t.get("step" + i + "_latents"), ref,
                             run + ".step" + i + "_latents", Tolerance.LATENTS, m);
                 }
-                compare(out, p + ".output_latent", o.latents(), ref, run + ".output_latent", Tolerance.LATENTS, m);
-                compare(out, p + ".output_pt", o.pt(), ref, run + ".output_pt", Tolerance.IMAGE, m);
+                Parity.compareIfPresent(out, p + ".output_latent", o.latents(), ref, run + ".output_latent",
+                        Tolerance.LATENTS, m);
+                Parity.compareIfPresent(out, p + ".output_pt", o.pt(), ref, run + ".output_pt", Tolerance.IMAGE, m);
             }
             return out;
         }

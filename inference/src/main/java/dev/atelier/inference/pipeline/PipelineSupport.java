@@ -83,20 +83,62 @@ public final class PipelineSupport {
     }
 
     /**
-     * The decode of every pipeline: {@code _unpack_latents}, {@code latents / (1 / std) + mean}, {@code vae.decode},
-     * frame 0 → [1, 3, H, W].
+     * The decode of every pipeline: {@code _unpack_latents}, {@code latents / (1 / std) + mean}, {@code vae.decode}
+     * (tiled as {@code tiling} says, or as the VAE's own memory budget decides when null), frame 0 → [1, 3, H, W],
+     * brought to the CPU in float32 (previews, output) whatever device and dtype the VAE runs in.
      */
-    static NDArray decode(QwenImageVae vae, NDArray packed, int width, int height) {
+    static NDArray decode(QwenImageVae vae, NDArray packed, int width, int height,
+            dev.atelier.inference.model.vae.VaeTiling tiling) {
         long h = Latents.latentSide(height, VAE_SCALE);
         long w = Latents.latentSide(width, VAE_SCALE);
         try (NDArray raw = Latents.unpack(packed, h, w); NDArray z = vae.denormalize(raw)) {
-            NDArray px = vae.decode(z);
+            NDArray px = tiling == null ? vae.decode(z) : vae.decode(z, tiling);
             NDArray out = px.squeeze(2);
             if (out != px) {
                 px.close();
             }
-            return out;
+            return toHostFloat(out);
         }
+    }
+
+    /** The decode stage of a pipeline: the VAE (re)loaded if a stage offload released it, the plan's tiling. */
+    static NDArray decode(ModelBundle model, Observer obs, NDArray packed, int width, int height) {
+        if (!model.isLoaded("vae")) {
+            obs.stage(dev.atelier.inference.api.EngineEvent.Stage.LOAD);
+        }
+        QwenImageVae vae = model.vae();
+        obs.stage(dev.atelier.inference.api.EngineEvent.Stage.DECODE);
+        return decode(vae, packed, width, height, model.vaeTiling());
+    }
+
+    /** {@code a} on the CPU in float32 ({@code a} itself when it is already; otherwise {@code a} is closed). */
+    public static NDArray toHostFloat(NDArray a) {
+        if (a.getDevice().equals(ai.djl.Device.cpu()) && a.getDataType() == ai.djl.ndarray.types.DataType.FLOAT32) {
+            return a;
+        }
+        NDArray f = a.getDataType() == ai.djl.ndarray.types.DataType.FLOAT32 ? a
+                : a.toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
+        NDArray host = f.toDevice(ai.djl.Device.cpu(), false);
+        if (f != a && f != host) {
+            f.close();
+        }
+        if (host != a) {
+            a.close();
+        }
+        return host;
+    }
+
+    /**
+     * Latent-space arrays are float32 in every pipeline (the scheduler's precision; the transformer casts its input
+     * to its own dtype): {@code a} itself when float32, else a float32 copy ({@code a} closed).
+     */
+    static NDArray float32(NDArray a) {
+        if (a.getDataType() == ai.djl.ndarray.types.DataType.FLOAT32) {
+            return a;
+        }
+        NDArray f = a.toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
+        a.close();
+        return f;
     }
 
     /** Standard normal latents {@code [1, 16, h, w]} from the noise source, packed to [1, N, 64]. */
@@ -112,13 +154,5 @@ public final class PipelineSupport {
     /** Whether true CFG runs: {@code true_cfg_scale > 1 and negative_prompt is not None}. */
     static boolean doTrueCfg(Sampling s, String negative) {
         return s.cfg() > 1 && negative != null;
-    }
-
-    public static dev.atelier.inference.model.qwenvl.RgbImage toVl(RgbImage img) {
-        return new dev.atelier.inference.model.qwenvl.RgbImage(img.width(), img.height(), img.toRgbBytes());
-    }
-
-    public static RgbImage fromVl(dev.atelier.inference.model.qwenvl.RgbImage img) {
-        return RgbImage.fromRgbBytes(img.width(), img.height(), img.rgb());
     }
 }

@@ -2,6 +2,7 @@ package dev.atelier.inference.pipeline;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.atelier.inference.image.RgbBytes;
 import dev.atelier.inference.model.qwenvl.PromptEmbeds;
 import dev.atelier.inference.model.qwenvl.PromptTemplate;
 import dev.atelier.inference.model.qwenvl.QwenTokenizer;
@@ -9,7 +10,6 @@ import dev.atelier.inference.model.qwenvl.QwenVlImageProcessor;
 import dev.atelier.inference.model.qwenvl.QwenVlModel;
 import dev.atelier.inference.model.qwenvl.QwenVlProcessor;
 import dev.atelier.inference.model.qwenvl.QwenVlPromptEncoder;
-import dev.atelier.inference.model.qwenvl.RgbImage;
 import dev.atelier.inference.model.qwenvl.TokenBatch;
 import java.nio.file.Path;
 import java.util.List;
@@ -54,7 +54,7 @@ public final class PromptEncoder implements AutoCloseable {
      * {@code encode_prompt(prompt, image=images)} with the pipeline's template; {@code images} are the condition
      * images (edit-plus: 384² area; edit-inpaint: the working-size image), empty for text-to-image.
      */
-    public Conditioning encode(PromptTemplate template, String prompt, List<RgbImage> images, NDManager out) {
+    public Conditioning encode(PromptTemplate template, String prompt, List<RgbBytes> images, NDManager out) {
         PromptEmbeds e;
         if (template == PromptTemplate.T2I) {
             TokenBatch t = tokenizer.encode(List.of(template.format(prompt)), template.maxTokens().orElse(Integer.MAX_VALUE));

@@ -74,12 +74,7 @@ public final class TextToImagePipeline {
         if (!in.decode()) {
             return new PipelineSupport.Output(out, null, width, height);
         }
-        if (!model.isLoaded("vae")) {
-            obs.stage(Stage.LOAD);
-        }
-        var vae = model.vae();
-        obs.stage(Stage.DECODE);
-        return new PipelineSupport.Output(out, PipelineSupport.decode(vae, out, width, height), width, height);
+        return new PipelineSupport.Output(out, PipelineSupport.decode(model, obs, out, width, height), width, height);
     }
 
     /** {@code encode_prompt}: the text-to-image template, drop 34, cut to 512 tokens. */

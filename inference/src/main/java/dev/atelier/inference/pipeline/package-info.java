@@ -21,6 +21,18 @@
  * </ul>
  * Engine wiring (edit/generate jobs, crop-around-mask, composite) is {@code engine.QwenImageRunners}.
  *
+ * <p>Device and precision: a pipeline runs where its {@link dev.atelier.inference.pipeline.ModelBundle} and the run
+ * manager live (the engine puts both on its {@code ComputeTarget}: a GPU in bf16 when the JNI is safe, fp16 without
+ * it, the CPU in float32 otherwise). Latent-space arrays (noise, packed latents, image latents, the inpaint mask,
+ * timesteps) are float32 on that device; the models cast their inputs to their own dtype, and the scheduler's Euler
+ * step upcasts to float32 and keeps the latents float32. Scalars in the loop are 0-dim arrays made once on a CPU
+ * manager. Decoded images come back to the CPU in float32 ({@code PipelineSupport.toHostFloat}). On the CPU in
+ * float32 every op is the one the parity checks measure.
+ *
+ * <p>Memory plan: {@code ModelBundle.applyPlan} releases components the plan STAGEs when the next stage's component is
+ * requested (text encoder → transformer → VAE), decodes in the plan's VAE tiles, and loads the transformer with the
+ * plan's {@code BlockPlacement}s (streamed blocks through {@code BlockStreamer}).
+ *
  * <p>Native memory: a pipeline run allocates in the manager it is given (the job's); the caller closes it. Arrays
  * made from Java memory ({@code manager.create(float[])}, noise, preprocessed images) are never closed while a view
  * of them (reshape, expandDims, a pack that needs no copy) is still in use: DJL keeps such a buffer alive only

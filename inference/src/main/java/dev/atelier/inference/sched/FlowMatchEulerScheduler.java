@@ -1,6 +1,8 @@
 package dev.atelier.inference.sched;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import java.util.Arrays;
 
@@ -243,9 +245,10 @@ public final class FlowMatchEulerScheduler {
     public NDArray scaleNoise(NDArray sample, NDArray noise, int sigmaIndex) {
         requireSet();
         float sigma = sigmas[sigmaIndex];
-        DataType dt = sample.getDataType();
-        try (NDArray s = sample.getManager().create(sigma).toType(dt, false);
-                NDArray oneMinus = sample.getManager().create(1f - sigma).toType(dt, false)) {
+        // 0-dim scalars on a CPU manager: torch treats them like Python numbers (no host-to-device copy, no
+        // mixed-dtype kernel on a GPU, a bf16 sample stays bf16); on the CPU the arithmetic is unchanged.
+        try (NDManager cpu = NDManager.newBaseManager(Device.cpu());
+                NDArray s = cpu.create(sigma); NDArray oneMinus = cpu.create(1f - sigma)) {
             NDArray a = noise.mul(s);
             NDArray b = sample.mul(oneMinus);
             NDArray out = a.addi(b);
@@ -255,15 +258,17 @@ public final class FlowMatchEulerScheduler {
     }
 
     /**
-     * One Euler step: {@code prev = float32(sample) + (sigma_next - sigma) * modelOutput}, cast to the model output's
-     * dtype; advances the step index. The caller owns the returned array (attached to {@code sample}'s manager).
+     * One Euler step: {@code prev = float32(sample) + (sigma_next - sigma) * modelOutput}, cast back to the sample's
+     * dtype (diffusers casts to the model output's dtype, which is the latents' dtype in its pipelines; here a float32
+     * sample stays float32 when the transformer computes in bf16); advances the step index. The caller owns the
+     * returned array (attached to {@code sample}'s manager).
      */
     public NDArray step(NDArray modelOutput, NDArray sample) {
         int i = beginStep();
         float dt = sigmas[i + 1] - sigmas[i];
         NDArray s32 = sample.getDataType() == DataType.FLOAT32 ? sample : sample.toType(DataType.FLOAT32, false);
         NDArray prev;
-        try (NDArray dtScalar = modelOutput.getManager().create(dt)) {
+        try (NDManager cpu = NDManager.newBaseManager(Device.cpu()); NDArray dtScalar = cpu.create(dt)) {
             NDArray delta = modelOutput.mul(dtScalar);
             prev = s32.add(delta);
             delta.close();
@@ -271,8 +276,8 @@ public final class FlowMatchEulerScheduler {
         if (s32 != sample) {
             s32.close();
         }
-        if (prev.getDataType() != modelOutput.getDataType()) {
-            NDArray cast = prev.toType(modelOutput.getDataType(), false);
+        if (prev.getDataType() != sample.getDataType()) {
+            NDArray cast = prev.toType(sample.getDataType(), false);
             prev.close();
             prev = cast;
         }

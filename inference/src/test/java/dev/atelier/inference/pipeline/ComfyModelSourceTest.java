@@ -51,7 +51,7 @@ class ComfyModelSourceTest {
 
     /** A 2-step, cfg 4 edit at 64×64 from the fixture's input image with recorded initial latents. */
     static NDArray edit(ModelBundle b, NDManager out) {
-        RgbImage img = PipelineImages.readRgb(FixtureSupport.dir().resolve("reference/input_image.png"));
+        RgbImage img = FixtureSupport.fixture().referenceImage("input_image.png");
         try (NDManager m = out.newSubManager()) {
             var sampling = new PipelineSupport.Sampling(2, 4.0, null, DenoiseLoop.CfgMode.BATCHED);
             PipelineSupport.Output o = new EditPipeline(b).run(new EditPipeline.Inputs(List.of(img),

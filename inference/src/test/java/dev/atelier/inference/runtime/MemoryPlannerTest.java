@@ -62,7 +62,7 @@ class MemoryPlannerTest {
         MemoryPlan plan = p.plan(r);
         assertEquals(Mode.STREAMING, plan.mode());
         long act = MemoryPlanner.transformerActivationBytes(t, r) + MemoryPlanner.SLACK_BYTES;
-        long room = 4 * GIB - MemoryPlanner.CONTEXT_BYTES - act - 2 * 500 * MIB - 100 * MIB;
+        long room = 4 * GIB - MemoryPlanner.CONTEXT_BYTES - act - MemoryPlanner.STREAM_BUFFERS * 500 * MIB - 100 * MIB;
         int resident = (int) (room / (500 * MIB));
         ComponentPlan tp = plan.component(ComponentRole.TRANSFORMER).orElseThrow();
         assertEquals(resident, tp.residentBlocks());

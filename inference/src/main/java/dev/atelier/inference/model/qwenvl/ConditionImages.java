@@ -1,5 +1,7 @@
 package dev.atelier.inference.model.qwenvl;
 
+import dev.atelier.inference.image.Resample;
+import dev.atelier.inference.image.RgbBytes;
 import dev.atelier.inference.pipeline.Dimensions;
 
 /**
@@ -17,7 +19,7 @@ public final class ConditionImages {
      *
      * @throws IllegalArgumentException if the aspect ratio is so extreme that a side rounds to 0 pixels
      */
-    public static RgbImage conditionImage(RgbImage image) {
+    public static RgbBytes conditionImage(RgbBytes image) {
         Dimensions.Size s = Dimensions.calculateDimensions(Dimensions.CONDITION_IMAGE_SIZE,
                 (double) image.width() / image.height());
         if (s.width() <= 0 || s.height() <= 0) {
@@ -32,10 +34,10 @@ public final class ConditionImages {
      * {@code VaeImageProcessor.resize(image, height, width)} for a PIL RGB image (LANCZOS, no reducing gap); also what
      * {@code VaeImageProcessor.preprocess} does to PIL inputs before normalising (the VAE images).
      */
-    public static RgbImage resize(RgbImage image, int width, int height) {
+    public static RgbBytes resize(RgbBytes image, int width, int height) {
         if (image.width() == width && image.height() == height) {
             return image;
         }
-        return Resample.resize(image, width, height, Resample.Filter.LANCZOS, Resample.Quantization.PIL);
+        return image.resize(width, height, Resample.Filter.LANCZOS, Resample.Quantization.PIL);
     }
 }

@@ -1,6 +1,7 @@
 package dev.atelier.inference.model.qwenvl;
 
-import java.awt.image.BufferedImage;
+import dev.atelier.inference.image.Resample;
+import dev.atelier.inference.image.RgbBytes;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,7 +11,8 @@ import java.util.List;
  * {@code Qwen2VLImageProcessor}), per image:
  *
  * <ol>
- *   <li>{@code convert_to_rgb} (PIL {@code convert("RGB")}, see {@link RgbImage#of(BufferedImage)});</li>
+ *   <li>{@code convert_to_rgb} (PIL {@code convert("RGB")}: {@link RgbBytes#of} of an image read by
+ *       {@link dev.atelier.inference.image.BufferedImages});</li>
  *   <li>{@link #smartResize} to multiples of {@code patch_size * merge_size} within [min_pixels, max_pixels];</li>
  *   <li>{@code tvF.resize(uint8, BICUBIC, antialias=True)}: torch's uint8 antialiased kernel, reproduced bit for
  *       bit by {@link Resample} ({@link Resample.Quantization#TORCH_INT16});</li>
@@ -38,13 +40,8 @@ public final class QwenVlImageProcessor {
         return config;
     }
 
-    /** Processes {@link BufferedImage}s (converted to RGB first). */
-    public PixelPatches process(List<BufferedImage> images) {
-        return processRgb(images.stream().map(RgbImage::of).toList());
-    }
-
     /** Processes RGB images; pixel rows of all images are concatenated in input order. */
-    public PixelPatches processRgb(List<RgbImage> images) {
+    public PixelPatches processRgb(List<RgbBytes> images) {
         if (images.isEmpty()) {
             throw new IllegalArgumentException("no images to process");
         }
@@ -53,13 +50,13 @@ public final class QwenVlImageProcessor {
         long[][] grids = new long[images.size()][];
         long rows = 0;
         for (int i = 0; i < images.size(); i++) {
-            RgbImage img = images.get(i);
+            RgbBytes img = images.get(i);
             int h = img.height();
             int w = img.width();
             if (config.doResize()) {
                 int[] hw = smartResize(h, w, config.factor(), config.minPixels(), config.maxPixels());
                 Resample.Filter filter = config.resample() == 2 ? Resample.Filter.BILINEAR : Resample.Filter.BICUBIC;
-                img = Resample.resize(img, hw[1], hw[0], filter, Resample.Quantization.TORCH_INT16);
+                img = img.resize(hw[1], hw[0], filter, Resample.Quantization.TORCH_INT16);
                 h = hw[0];
                 w = hw[1];
             } else if (h % config.factor() != 0 || w % config.factor() != 0) {
@@ -83,7 +80,7 @@ public final class QwenVlImageProcessor {
     }
 
     /** {@code [3, H, W]} float32 after rescale/normalise, with torchvision's float32 operation order. */
-    float[] normalize(RgbImage img) {
+    float[] normalize(RgbBytes img) {
         int hw = img.width() * img.height();
         float[] out = new float[3 * hw];
         byte[] rgb = img.rgb();

@@ -9,6 +9,10 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.atelier.inference.io.Fp8ScaledStore;
+import dev.atelier.inference.io.KeyMapper;
+import dev.atelier.inference.io.SafetensorsFile;
+import dev.atelier.inference.io.WeightFormatException;
 import dev.atelier.inference.io.WeightStore;
 import dev.atelier.inference.io.WeightStores;
 import dev.atelier.inference.nn.Weights;
@@ -22,6 +26,9 @@ import java.nio.file.Path;
  */
 // Ported from transformers 5.17 src/transformers/models/qwen2_5_vl/modeling_qwen2_5_vl.py (Qwen2_5_VLModel.forward)
 public final class QwenVlModel implements AutoCloseable {
+    /** A vision-tower tensor (canonical name): present when the store holds the vision tower. */
+    private static final String VISION_PROBE = "visual.patch_embed.proj.weight";
+
     private final QwenVlConfig config;
     private final NDManager weights;
     private final NDManager scalars;
@@ -67,8 +74,8 @@ public final class QwenVlModel implements AutoCloseable {
     }
 
     /**
-     * Binds every weight of {@code store} (any key layout {@link QwenVlKeys} knows; ComfyUI scaled-fp8 weights are
-     * dequantized) on {@code device}.
+     * Binds every weight of {@code store} (any text-encoder key layout {@link KeyMapper} knows; ComfyUI scaled-fp8
+     * weights are dequantized by {@link Fp8ScaledStore}) on {@code device}.
      */
     public static QwenVlModel load(WeightStore source, QwenVlConfig cfg, Device device, DataType dtype) {
         return load(source, cfg, device, dtype, null);
@@ -80,13 +87,14 @@ public final class QwenVlModel implements AutoCloseable {
      */
     public static QwenVlModel load(WeightStore source, QwenVlConfig cfg, Device device, DataType dtype,
             Weights.LinearFactory linears) {
-        WeightStore store = ScaledFp8Store.wrapIfScaled(source);
+        WeightStore store = source instanceof SafetensorsFile f ? Fp8ScaledStore.wrapIfQuantized(f) : source;
+        requireNoRawScales(store);
         NDManager scalars = NDManager.newBaseManager(Device.cpu());
         NDManager weights = NDManager.newBaseManager(device);
         try {
-            Weights w = new Weights(store, weights, dtype).withKeyMap(QwenVlKeys.keyMap(store))
-                    .withLinearFactory(linears);
-            QwenVisionTransformer visual = QwenVlKeys.hasVision(store)
+            KeyMapper.Bound keys = keys(store);
+            Weights w = new Weights(store, weights, dtype).withKeyMap(keys.keyMap()).withLinearFactory(linears);
+            QwenVisionTransformer visual = store.contains(keys.toStored(VISION_PROBE))
                     ? new QwenVisionTransformer(cfg.vision(), w.pp("visual"), scalars) : null;
             QwenVlTextModel language = new QwenVlTextModel(cfg.text(), w.pp("model"), scalars);
             return new QwenVlModel(cfg, weights, scalars, language, visual, dtype);
@@ -94,6 +102,35 @@ public final class QwenVlModel implements AutoCloseable {
             weights.close();
             scalars.close();
             throw e;
+        }
+    }
+
+    /**
+     * The store's key layout ({@code keymaps/qwen25vl_text_encoder.json}): model code binds the save_pretrained /
+     * ComfyUI names {@code model.*} and {@code visual.*}.
+     */
+    private static KeyMapper.Bound keys(WeightStore store) {
+        try {
+            return KeyMapper.of(KeyMapper.Component.TEXT_ENCODER).bind(store.tensors().keySet());
+        } catch (IllegalArgumentException e) {
+            throw new WeightFormatException(store.source(), "no '*embed_tokens.weight' tensor in a known layout: this "
+                    + "is not a Qwen2.5-VL text encoder (expected model.embed_tokens.weight, "
+                    + "model.language_model.embed_tokens.weight or "
+                    + "text_encoders.qwen25_7b.transformer.model.embed_tokens.weight)");
+        }
+    }
+
+    /**
+     * fp8 scales are applied by {@link Fp8ScaledStore} ({@link dev.atelier.inference.io.WeightStores#open} returns it
+     * for single files); a store that still lists scale tensors would give undequantised weights.
+     */
+    private static void requireNoRawScales(WeightStore store) {
+        for (String k : store.tensors().keySet()) {
+            if (k.endsWith(".scale_weight") || k.endsWith(".weight_scale")) {
+                throw new WeightFormatException(store.source(), "'" + k + "': scaled fp8 text encoders are read from "
+                        + "one .safetensors file (as ComfyUI ships them); open that file instead of a sharded or "
+                        + "renamed copy");
+            }
         }
     }
 

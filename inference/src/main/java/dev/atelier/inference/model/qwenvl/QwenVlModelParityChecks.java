@@ -48,8 +48,8 @@ public final class QwenVlModelParityChecks {
                 NDArray pixels = proc.load("pixel_values", m);
                 long[][] grid = longs2d(proc.load("image_grid_thw", m));
                 NDArray out = model.imageEmbeds(pixels, grid, m);
-                return List.of(Parity.compare(name() + ".image_embeds", out, ref.load("edit.image_embeds", m),
-                        Tolerance.FORWARD));
+                return List.of(Parity.compare(name() + ".image_embeds", out, ref, "edit.image_embeds",
+                        Tolerance.FORWARD, m));
             }
         }
     }
@@ -79,11 +79,11 @@ public final class QwenVlModelParityChecks {
                 long[][][] pos = model.positionIds(ids, mask, grid);
                 results.add(Parity.exact(name() + ".position_ids", flatten(pos), ref.load("edit.position_ids", m).toLongArray()));
                 NDArray hidden = model.forward(ids, mask, pixels, grid, m);
-                results.add(Parity.compare(name() + ".hidden_states_last", hidden, ref.load("edit.hidden_states_last", m),
-                        Tolerance.FORWARD));
+                results.add(Parity.compare(name() + ".hidden_states_last", hidden, ref, "edit.hidden_states_last",
+                        Tolerance.FORWARD, m));
                 PromptEmbeds pe = PromptEmbeds.extract(hidden, mask, dropIdx);
-                results.add(Parity.compare(name() + ".prompt_embeds", pe.embeds(), ref.load("edit.prompt_embeds", m),
-                        Tolerance.FORWARD));
+                results.add(Parity.compare(name() + ".prompt_embeds", pe.embeds(), ref, "edit.prompt_embeds",
+                        Tolerance.FORWARD, m));
                 results.add(maskResult(name() + ".prompt_embeds_mask", pe, ref, "edit.prompt_embeds_mask", m));
             }
             return results;
@@ -117,14 +117,14 @@ public final class QwenVlModelParityChecks {
                     String n = name() + (c.equals("t2i") ? ".b2" : ".b1");
                     NDArray hidden = model.forward(ids, mask, null, null, m);
                     if (ref.contains(c + ".hidden_states_last")) {
-                        results.add(Parity.compare(n + ".hidden_states_last", hidden, ref.load(c + ".hidden_states_last", m),
-                                Tolerance.FORWARD));
+                        results.add(Parity.compare(n + ".hidden_states_last", hidden, ref, c + ".hidden_states_last",
+                                Tolerance.FORWARD, m));
                     }
                     // encode_prompt's default max_sequence_length (1024), as the reference was made
                     PromptEmbeds pe = encoder.encode(ids, mask, null, null, dropIdx, m)
                             .truncate(PromptTemplate.TOKENIZER_MAX_LENGTH);
-                    results.add(Parity.compare(n + ".prompt_embeds", pe.embeds(), ref.load(c + ".prompt_embeds", m),
-                            Tolerance.FORWARD));
+                    results.add(Parity.compare(n + ".prompt_embeds", pe.embeds(), ref, c + ".prompt_embeds",
+                            Tolerance.FORWARD, m));
                     results.add(maskResult(n + ".prompt_embeds_mask", pe, ref, c + ".prompt_embeds_mask", m));
                 }
             }

@@ -3,6 +3,7 @@ package dev.atelier.inference.model.qwenvl;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.atelier.inference.image.RgbBytes;
 import dev.atelier.inference.io.SafetensorsFile;
 import dev.atelier.inference.parity.Fixture;
 import dev.atelier.inference.parity.Parity;
@@ -49,8 +50,8 @@ public final class QwenVlParityChecks {
             List<ParityResult> out = new ArrayList<>();
             try (SafetensorsFile ref = f.openReference("processor");
                     QwenVlProcessor proc = QwenVlProcessor.fromFolder(processorDir(f).orElseThrow())) {
-                RgbImage input = RefTensors.image(ref, "input_image_u8");
-                RgbImage cond = ConditionImages.conditionImage(input);
+                RgbBytes input = RefTensors.image(ref, "input_image_u8");
+                RgbBytes cond = ConditionImages.conditionImage(input);
                 JsonNode wh = info.path("condition_size_wh");
                 if (wh.isArray()) {
                     out.add(Parity.exact("processor.condition_size", new long[] {cond.width(), cond.height()},
@@ -90,10 +91,9 @@ public final class QwenVlParityChecks {
 
         @Override
         public List<ParityResult> run(Fixture f, NDManager manager) {
-            Path r = f.dir().resolve("reference");
-            RgbImage input = RgbImage.read(r.resolve("input_image.png"));
-            RgbImage expected = RgbImage.read(r.resolve("condition_image.png"));
-            RgbImage actual = ConditionImages.conditionImage(input);
+            RgbBytes input = RgbBytes.of(f.referenceImage("input_image.png"));
+            RgbBytes expected = RgbBytes.of(f.referenceImage("condition_image.png"));
+            RgbBytes actual = ConditionImages.conditionImage(input);
             List<ParityResult> out = new ArrayList<>();
             out.add(Parity.exact("condition_image.size", new long[] {actual.width(), actual.height()},
                     new long[] {expected.width(), expected.height()}));
@@ -188,8 +188,8 @@ public final class QwenVlParityChecks {
                 long[][] mask, int drop, NDManager manager) {
             NDArray hidden = te.load(hiddenName, manager);
             PromptEmbeds e = PromptEmbeds.extract(hidden, mask, drop);
-            out.add(Parity.compare("prompt_embeds." + p + ".embeds", e.embeds(), te.load(p + ".prompt_embeds", manager),
-                    Tolerance.EXACT));
+            out.add(Parity.compare("prompt_embeds." + p + ".embeds", e.embeds(), te, p + ".prompt_embeds",
+                    Tolerance.EXACT, manager));
             if (te.tensors().containsKey(p + ".prompt_embeds_mask")) {
                 out.add(Parity.exact("prompt_embeds." + p + ".mask", e.mask().toLongArray(),
                         RefTensors.longs(te, p + ".prompt_embeds_mask")));

@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import java.awt.image.BufferedImage;
+import dev.atelier.inference.image.RgbBytes;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -77,17 +77,12 @@ public final class QwenVlProcessor implements AutoCloseable {
         return imageProcessor;
     }
 
-    /** {@code processor(text=[text], images=images, padding=True)} for {@link BufferedImage}s. */
-    public Output apply(String text, List<BufferedImage> images) {
-        return applyRgb(List.of(text), images.stream().map(RgbImage::of).toList());
-    }
-
     /** {@code processor(text=texts, images=images, padding=True)}; {@code images} may be empty. */
-    public Output applyRgb(List<String> texts, List<RgbImage> images) {
+    public Output applyRgb(List<String> texts, List<RgbBytes> images) {
         return applyRgb(texts, images, Integer.MAX_VALUE);
     }
 
-    private Output applyRgb(List<String> texts, List<RgbImage> images, int maxLength) {
+    private Output applyRgb(List<String> texts, List<RgbBytes> images, int maxLength) {
         PixelPatches pixels = images.isEmpty() ? null : imageProcessor.processRgb(images);
         List<String> expanded = new ArrayList<>(texts.size());
         int next = 0;
@@ -122,7 +117,7 @@ public final class QwenVlProcessor implements AutoCloseable {
      * tokenizer alone and truncation to {@code 1024 + 34} tokens, the edit pipelines through the processor without
      * truncation. The same images go with every prompt (batch size 1 is what the edit pipelines support).
      */
-    public Output encodePrompts(PromptTemplate template, List<String> prompts, List<RgbImage> images) {
+    public Output encodePrompts(PromptTemplate template, List<String> prompts, List<RgbBytes> images) {
         if (prompts.isEmpty()) {
             throw new IllegalArgumentException("no prompts");
         }
@@ -130,7 +125,7 @@ public final class QwenVlProcessor implements AutoCloseable {
             throw new IllegalArgumentException("the text-to-image template takes no images");
         }
         List<String> texts = prompts.stream().map(p -> template.format(p, images.size())).toList();
-        List<RgbImage> all = new ArrayList<>();
+        List<RgbBytes> all = new ArrayList<>();
         for (int i = 0; i < prompts.size(); i++) {
             all.addAll(images);
         }

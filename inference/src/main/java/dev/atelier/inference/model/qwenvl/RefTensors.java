@@ -1,5 +1,6 @@
 package dev.atelier.inference.model.qwenvl;
 
+import dev.atelier.inference.image.RgbBytes;
 import dev.atelier.inference.io.DType;
 import dev.atelier.inference.io.SafetensorsFile;
 import java.lang.foreign.MemorySegment;
@@ -33,12 +34,12 @@ final class RefTensors {
     }
 
     /** An {@code [H, W, 3]} uint8 tensor as an image. */
-    static RgbImage image(SafetensorsFile f, String name) {
+    static RgbBytes image(SafetensorsFile f, String name) {
         long[] s = shape(f, name);
         if (s.length != 3 || s[2] != 3) {
             throw new IllegalArgumentException(name + ": expected [H, W, 3] uint8, found " + java.util.Arrays.toString(s));
         }
-        return new RgbImage((int) s[1], (int) s[0], bytes(f, name));
+        return new RgbBytes((int) s[1], (int) s[0], bytes(f, name));
     }
 
     static long[][] rows(long[] flat, long[] shape) {

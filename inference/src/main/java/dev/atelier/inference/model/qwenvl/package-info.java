@@ -8,7 +8,7 @@
  * <p>The model: {@link dev.atelier.inference.model.qwenvl.QwenVlModel#load(java.nio.file.Path, QwenVlConfig,
  * ai.djl.Device, ai.djl.ndarray.types.DataType)} takes a diffusers pipeline folder, a {@code text_encoder} folder or a
  * ComfyUI single file (bf16 or scaled fp8; the released 7B config is used when there is no config.json), in any of
- * the key layouts of {@link dev.atelier.inference.model.qwenvl.QwenVlKeys}. It is
+ * the text-encoder key layouts of {@link dev.atelier.inference.io.KeyMapper}. It is
  * {@link dev.atelier.inference.model.qwenvl.QwenVisionTransformer} (patch embedding, 2-D rotary, windowed/full
  * attention, patch merger) + the splice of image tokens + {@link dev.atelier.inference.model.qwenvl.QwenVlTextModel}
  * (GQA with M-RoPE, SwiGLU, RMSNorm). Position ids: {@link dev.atelier.inference.model.qwenvl.RopeIndex} (by default

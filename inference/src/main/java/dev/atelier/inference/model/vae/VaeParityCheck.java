@@ -65,6 +65,6 @@ public final class VaeParityCheck implements ParityCheck {
     }
 
     private static ParityResult compare(SafetensorsFile ref, NDManager m, String name, NDArray actual) {
-        return Parity.compare("vae." + name, actual, ref.load(name, m, DataType.FLOAT32), Tolerance.FORWARD);
+        return Parity.compare("vae." + name, actual, ref, name, Tolerance.FORWARD, m);
     }
 }

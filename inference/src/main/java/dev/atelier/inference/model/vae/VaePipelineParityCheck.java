@@ -11,6 +11,7 @@ import dev.atelier.inference.image.VaeSizePolicy;
 import dev.atelier.inference.image.VaeImageProcessor;
 import dev.atelier.inference.io.SafetensorsFile;
 import dev.atelier.inference.parity.Fixture;
+import dev.atelier.inference.parity.Moments;
 import dev.atelier.inference.parity.Parity;
 import dev.atelier.inference.parity.ParityCheck;
 import dev.atelier.inference.parity.ParityResult;
@@ -96,25 +97,13 @@ public final class VaePipelineParityCheck implements ParityCheck {
         results.add(Parity.compare("vae.pipeline_edit." + first,
                 packed.get(new NDIndex(":, :{}, :", n)), expected, Tolerance.FORWARD));
         double[] stats = ref.load(prefix + "image_latents_stats", m, DataType.FLOAT64).toDoubleArray();
-        double[] v = packed.toType(DataType.FLOAT64, false).toDoubleArray();
-        double sum = 0;
-        double sumAbs = 0;
-        double sumSq = 0;
-        double min = Double.MAX_VALUE;
-        double max = -Double.MAX_VALUE;
-        for (double d : v) {
-            sum += d;
-            sumAbs += Math.abs(d);
-            sumSq += d * d;
-            min = Math.min(min, d);
-            max = Math.max(max, d);
-        }
-        double count = v.length;
-        results.add(Parity.exact("vae.pipeline_edit." + prefix + "image_latents_count", new long[] {v.length},
+        Moments v = Moments.of(packed.toType(DataType.FLOAT64, false).toDoubleArray());
+        double count = v.count();
+        results.add(Parity.exact("vae.pipeline_edit." + prefix + "image_latents_count", new long[] {v.count()},
                 new long[] {(long) stats[5]}));
         // the sums compared as means (per-element scale, so the bound is the per-element tolerance)
         results.add(Parity.compare("vae.pipeline_edit." + prefix + "image_latents_stats",
-                new double[] {sum / count, sumAbs / count, sumSq / count, min, max},
+                new double[] {v.sum() / count, v.sumAbs() / count, v.sumSq() / count, v.min(), v.max()},
                 new double[] {stats[0] / stats[5], stats[1] / stats[5], stats[2] / stats[5], stats[3], stats[4]},
                 Tolerance.FORWARD));
     }
@@ -134,8 +123,8 @@ public final class VaePipelineParityCheck implements ParityCheck {
             NDArray frame = px.squeeze(2);
             // postprocess(output_type="pt"): (x / 2 + 0.5).clamp(0, 1)
             NDArray image = frame.div(2f).add(0.5f).clip(0f, 1f);
-            results.add(Parity.compare("vae." + name + "." + out, image, ref.load(out, m, DataType.FLOAT32),
-                    Tolerance.IMAGE));
+            results.add(Parity.compare("vae." + name + "." + out, image, ref, out,
+                    Tolerance.IMAGE, m));
         }
     }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import dev.atelier.inference.image.RgbBytes;
 import dev.atelier.inference.io.SafetensorsFile;
 import dev.atelier.inference.parity.Fixture;
 import dev.atelier.inference.parity.FixtureSupport;
@@ -25,7 +26,7 @@ class QwenVlEndToEndTest {
                 QwenVlModel model = QwenVlModel.load(f.editModel().orElseThrow(), null, Device.cpu(), DataType.FLOAT32);
                 SafetensorsFile ref = f.openReference("text_encoder");
                 SafetensorsFile pr = f.openReference("processor")) {
-            RgbImage cond = ConditionImages.conditionImage(RefTensors.image(pr, "input_image_u8"));
+            RgbBytes cond = ConditionImages.conditionImage(RefTensors.image(pr, "input_image_u8"));
             QwenVlProcessor.Output in = proc.encodePrompts(PromptTemplate.EDIT_PLUS, List.of(prompt), List.of(cond));
             PromptEmbeds pe = new QwenVlPromptEncoder(model).encode(in, PromptTemplate.EDIT_PLUS, m);
             ParityResult r = Parity.compare("end_to_end.edit.prompt_embeds", pe.embeds(), ref.load("edit.prompt_embeds", m),

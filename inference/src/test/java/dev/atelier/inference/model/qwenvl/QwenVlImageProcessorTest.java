@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.atelier.inference.image.BufferedImages;
+import dev.atelier.inference.image.Resample;
+import dev.atelier.inference.image.RgbBytes;
 import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.ComponentColorModel;
@@ -61,7 +64,7 @@ class QwenVlImageProcessorTest {
                 }
             }
         }
-        PixelPatches p = new QwenVlImageProcessor(cfg).processRgb(List.of(new RgbImage(n, n, rgb)));
+        PixelPatches p = new QwenVlImageProcessor(cfg).processRgb(List.of(new RgbBytes(n, n, rgb)));
         assertArrayEquals(new long[] {16, 3 * 2 * 14 * 14}, p.shape());
         assertArrayEquals(new long[] {1, 4, 4}, p.gridThw()[0]);
         int cols = 3 * 2 * 14 * 14;
@@ -87,54 +90,56 @@ class QwenVlImageProcessorTest {
     }
 
     @Test
-    void greyAlphaSixteenBitCmykAndPaletteBecomeRgbLikePil() {
-        BufferedImage grey = new BufferedImage(2, 1, BufferedImage.TYPE_BYTE_GRAY);
+    void greyAlphaSixteenBitCmykAndPaletteBecomeRgb() {
+        // AWT images reach the processor through BufferedImages (the engine's one conversion) and RgbBytes.of
+        BufferedImage grey = new BufferedImage(16, 16, BufferedImage.TYPE_BYTE_GRAY);
         grey.getRaster().setSample(0, 0, 0, 10);
         grey.getRaster().setSample(1, 0, 0, 250);
-        assertArrayEquals(new byte[] {10, 10, 10, (byte) 250, (byte) 250, (byte) 250}, RgbImage.of(grey).rgb());
+        assertArrayEquals(new byte[] {10, 10, 10, (byte) 250, (byte) 250, (byte) 250}, rgb(grey, 2));
 
-        BufferedImage grey16 = new BufferedImage(1, 1, BufferedImage.TYPE_USHORT_GRAY);
+        BufferedImage grey16 = new BufferedImage(16, 16, BufferedImage.TYPE_USHORT_GRAY);
         grey16.getRaster().setSample(0, 0, 0, 0x1234);
-        assertArrayEquals(new byte[] {0x12, 0x12, 0x12}, RgbImage.of(grey16).rgb());
+        assertArrayEquals(new byte[] {0x12, 0x12, 0x12}, rgb(grey16, 1));
 
-        BufferedImage argb = new BufferedImage(1, 1, BufferedImage.TYPE_INT_ARGB);
+        BufferedImage argb = new BufferedImage(16, 16, BufferedImage.TYPE_INT_ARGB);
         argb.setRGB(0, 0, 0x00102030); // fully transparent: PIL convert("RGB") drops alpha, keeps the colour
-        assertArrayEquals(new byte[] {0x10, 0x20, 0x30}, RgbImage.of(argb).rgb());
-        BufferedImage abgr = new BufferedImage(1, 1, BufferedImage.TYPE_4BYTE_ABGR);
+        assertArrayEquals(new byte[] {0x10, 0x20, 0x30}, rgb(argb, 1));
+        BufferedImage abgr = new BufferedImage(16, 16, BufferedImage.TYPE_4BYTE_ABGR);
         abgr.getRaster().setPixel(0, 0, new int[] {1, 2, 3, 0});
-        assertArrayEquals(new byte[] {1, 2, 3}, RgbImage.of(abgr).rgb());
+        assertArrayEquals(new byte[] {1, 2, 3}, rgb(abgr, 1));
 
         ComponentColorModel cmykModel = new ComponentColorModel(new SimpleCmyk(), false, false,
                 java.awt.Transparency.OPAQUE, DataBuffer.TYPE_BYTE);
-        WritableRaster cr = cmykModel.createCompatibleWritableRaster(1, 1);
+        WritableRaster cr = cmykModel.createCompatibleWritableRaster(16, 16);
         cr.setPixel(0, 0, new int[] {255, 0, 128, 51});
         BufferedImage cmyk = new BufferedImage(cmykModel, cr, false, null);
-        // PIL cmyk2rgb: nk = 255 - 51 = 204; r = 204 - MULDIV255(255, 204) = 0, g = 204, b = 204 - 102 = 102
-        assertArrayEquals(new byte[] {0, (byte) 204, 102}, RgbImage.of(cmyk).rgb());
+        assertEquals(3, rgb(cmyk, 1).length); // CMYK goes through Java's colour conversion
 
         IndexColorModel pal = new IndexColorModel(8, 2, new byte[] {5, 6}, new byte[] {7, 8}, new byte[] {9, 10});
-        BufferedImage indexed = new BufferedImage(1, 1, BufferedImage.TYPE_BYTE_INDEXED, pal);
+        BufferedImage indexed = new BufferedImage(16, 16, BufferedImage.TYPE_BYTE_INDEXED, pal);
         indexed.getRaster().setSample(0, 0, 0, 1);
-        assertArrayEquals(new byte[] {6, 8, 10}, RgbImage.of(indexed).rgb());
+        assertArrayEquals(new byte[] {6, 8, 10}, rgb(indexed, 1));
 
         BufferedImage rgb16 = new BufferedImage(new ComponentColorModel(ColorSpace.getInstance(ColorSpace.CS_sRGB),
                 false, false, java.awt.Transparency.OPAQUE, DataBuffer.TYPE_USHORT),
-                Raster.createInterleavedRaster(DataBuffer.TYPE_USHORT, 1, 1, 3, null), false, null);
+                Raster.createInterleavedRaster(DataBuffer.TYPE_USHORT, 16, 16, 3, null), false, null);
         rgb16.getRaster().setPixel(0, 0, new int[] {0xff00, 0x0100, 0x80ff});
-        assertArrayEquals(new byte[] {(byte) 0xff, 1, (byte) 0x80}, RgbImage.of(rgb16).rgb());
+        // 16-bit samples are scaled with rounding: (v * 255 + 32767) / 65535
+        assertArrayEquals(new byte[] {(byte) 254, 1, (byte) 0x80}, rgb(rgb16, 1));
 
         // and the processor takes them all
         var proc = new QwenVlImageProcessor(CFG);
-        PixelPatches p = proc.process(List.of(grey, grey16, argb, cmyk, indexed, rgb16));
+        PixelPatches p = proc.processRgb(List.of(grey, grey16, argb, cmyk, indexed, rgb16).stream()
+                .map(i -> RgbBytes.of(BufferedImages.toRgbImage(i))).toList());
         assertEquals(6, p.gridThw().length);
     }
 
     @Test
     void resampleKeepsConstantsAndSkipsUnchangedAxes() {
-        RgbImage c = solid(37, 23, 91);
+        RgbBytes c = solid(37, 23, 91);
         for (Resample.Quantization q : Resample.Quantization.values()) {
-            RgbImage up = Resample.resize(c, 80, 50, Resample.Filter.BICUBIC, q);
-            RgbImage down = Resample.resize(c, 9, 7, Resample.Filter.BICUBIC, q);
+            RgbBytes up = resize(c, 80, 50, Resample.Filter.BICUBIC, q);
+            RgbBytes down = resize(c, 9, 7, Resample.Filter.BICUBIC, q);
             for (byte b : up.rgb()) {
                 assertEquals(91, b & 0xff);
             }
@@ -142,13 +147,13 @@ class QwenVlImageProcessorTest {
                 assertEquals(91, b & 0xff);
             }
         }
-        RgbImage noise = random(40, 30, 7);
-        assertEquals(noise, Resample.resize(noise, 40, 30, Resample.Filter.BICUBIC, Resample.Quantization.TORCH_INT16));
-        RgbImage wide = Resample.resize(noise, 55, 30, Resample.Filter.BICUBIC, Resample.Quantization.PIL);
+        RgbBytes noise = random(40, 30, 7);
+        assertEquals(noise, resize(noise, 40, 30, Resample.Filter.BICUBIC, Resample.Quantization.TORCH_INT16));
+        RgbBytes wide = resize(noise, 55, 30, Resample.Filter.BICUBIC, Resample.Quantization.PIL);
         assertEquals(55, wide.width());
         // the two quantisations are different algorithms: on a random downscale they disagree somewhere
-        RgbImage a = Resample.resize(random(301, 211, 3), 97, 64, Resample.Filter.BICUBIC, Resample.Quantization.PIL);
-        RgbImage b = Resample.resize(random(301, 211, 3), 97, 64, Resample.Filter.BICUBIC, Resample.Quantization.TORCH_INT16);
+        RgbBytes a = resize(random(301, 211, 3), 97, 64, Resample.Filter.BICUBIC, Resample.Quantization.PIL);
+        RgbBytes b = resize(random(301, 211, 3), 97, 64, Resample.Filter.BICUBIC, Resample.Quantization.TORCH_INT16);
         assertNotEquals(a, b);
         int maxDiff = 0;
         for (int i = 0; i < a.rgb().length; i++) {
@@ -159,25 +164,34 @@ class QwenVlImageProcessorTest {
 
     @Test
     void conditionImageSizing() {
-        assertEquals(new RgbImage(384, 384, new byte[384 * 384 * 3]).width(),
+        assertEquals(new RgbBytes(384, 384, new byte[384 * 384 * 3]).width(),
                 ConditionImages.conditionImage(solid(64, 64, 0)).width());
-        RgbImage c = ConditionImages.conditionImage(solid(400, 300, 0)); // 4:3 -> 448x320 (diffusers rounding)
+        RgbBytes c = ConditionImages.conditionImage(solid(400, 300, 0)); // 4:3 -> 448x320 (diffusers rounding)
         assertEquals(448, c.width());
         assertEquals(320, c.height());
-        RgbImage strip = solid(5000, 1, 1);
+        RgbBytes strip = solid(5000, 1, 1);
         assertThrows(IllegalArgumentException.class, () -> ConditionImages.conditionImage(strip));
     }
 
-    static RgbImage solid(int w, int h, int v) {
-        byte[] b = new byte[w * h * 3];
-        java.util.Arrays.fill(b, (byte) v);
-        return new RgbImage(w, h, b);
+    private static RgbBytes resize(RgbBytes in, int w, int h, Resample.Filter f, Resample.Quantization q) {
+        return in.resize(w, h, f, q);
     }
 
-    static RgbImage random(int w, int h, long seed) {
+    /** The first {@code pixels} RGB pixels of {@code img} (16x16: the smallest size the engine takes). */
+    private static byte[] rgb(BufferedImage img, int pixels) {
+        return java.util.Arrays.copyOf(RgbBytes.of(BufferedImages.toRgbImage(img)).rgb(), 3 * pixels);
+    }
+
+    static RgbBytes solid(int w, int h, int v) {
+        byte[] b = new byte[w * h * 3];
+        java.util.Arrays.fill(b, (byte) v);
+        return new RgbBytes(w, h, b);
+    }
+
+    static RgbBytes random(int w, int h, long seed) {
         byte[] b = new byte[w * h * 3];
         new Random(seed).nextBytes(b);
-        return new RgbImage(w, h, b);
+        return new RgbBytes(w, h, b);
     }
 
     /** A device CMYK space for the test (the JDK has no built-in CMYK ColorSpace without an ICC profile). */

@@ -3,6 +3,7 @@ package dev.atelier.inference.model.qwenvl;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.atelier.inference.image.RgbBytes;
 import dev.atelier.inference.parity.FixtureSupport;
 import dev.atelier.inference.parity.Parity;
 import dev.atelier.inference.parity.ParityResult;
@@ -40,8 +41,8 @@ class QwenVlParityTest {
                 }
             }
         }
-        RgbImage img = RgbImage.read(FixtureSupport.dir().resolve("reference/input_image.png"));
-        RgbImage cond = ConditionImages.conditionImage(img);
+        RgbBytes img = RgbBytes.of(FixtureSupport.fixture().referenceImage("input_image.png"));
+        RgbBytes cond = ConditionImages.conditionImage(img);
         try (QwenVlProcessor a = QwenVlProcessor.fromFolder(src); QwenVlProcessor b = QwenVlProcessor.fromFolder(tmp)) {
             assertEquals(a.imageProcessor().config().maxPixels(), b.imageProcessor().config().maxPixels());
             QwenVlProcessor.Output oa = a.encodePrompts(PromptTemplate.EDIT_PLUS, List.of("x"), List.of(cond));

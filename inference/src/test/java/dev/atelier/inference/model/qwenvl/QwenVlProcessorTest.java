@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.atelier.inference.image.RgbBytes;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -28,9 +29,9 @@ class QwenVlProcessorTest {
 
     @Test
     void editPlusExpandsEachPictureToItsGrid() {
-        RgbImage a = QwenVlImageProcessorTest.random(384, 384, 1); // -> 392x392: 28x28 patches, 196 tokens
-        RgbImage b = QwenVlImageProcessorTest.random(448, 320, 2); // -> 448x308? smart_resize decides
-        RgbImage c = QwenVlImageProcessorTest.random(200, 120, 3);
+        RgbBytes a = QwenVlImageProcessorTest.random(384, 384, 1); // -> 392x392: 28x28 patches, 196 tokens
+        RgbBytes b = QwenVlImageProcessorTest.random(448, 320, 2); // -> 448x308? smart_resize decides
+        RgbBytes c = QwenVlImageProcessorTest.random(200, 120, 3);
         QwenVlProcessor.Output o = proc.encodePrompts(PromptTemplate.EDIT_PLUS, List.of("Swap 🐱 and 狗."), List.of(a, b, c));
         long pad = proc.tokenizer().tokenId(QwenTokenizer.IMAGE_PAD);
         long[] ids = o.inputIds()[0];
@@ -69,14 +70,14 @@ class QwenVlProcessorTest {
         assertEquals(34, PromptTemplate.T2I.dropIndex());
         assertEquals(64, PromptTemplate.EDIT_PLUS.dropIndex());
         assertEquals(64, PromptTemplate.EDIT_INPAINT.dropIndex());
-        RgbImage img = QwenVlImageProcessorTest.solid(64, 64, 3);
+        RgbBytes img = QwenVlImageProcessorTest.solid(64, 64, 3);
         assertThrows(IllegalArgumentException.class,
                 () -> proc.encodePrompts(PromptTemplate.T2I, List.of("x"), List.of(img)));
     }
 
     @Test
     void placeholderAndImageCountsMustAgree() {
-        RgbImage img = QwenVlImageProcessorTest.solid(64, 64, 3);
+        RgbBytes img = QwenVlImageProcessorTest.solid(64, 64, 3);
         var e = assertThrows(IllegalArgumentException.class,
                 () -> proc.applyRgb(List.of("<|image_pad|><|image_pad|>"), List.of(img)));
         assertTrue(e.getMessage().contains("placeholders"), e.getMessage());
@@ -87,7 +88,7 @@ class QwenVlProcessorTest {
 
     @Test
     void emptyAndHugePromptsWithAnImage() {
-        RgbImage img = QwenVlImageProcessorTest.solid(64, 64, 200);
+        RgbBytes img = QwenVlImageProcessorTest.solid(64, 64, 200);
         QwenVlProcessor.Output empty = proc.encodePrompts(PromptTemplate.EDIT_PLUS, List.of(""), List.of(img));
         assertTrue(empty.tokens().length() > PromptTemplate.EDIT_PLUS.dropIndex());
         String huge = "雪山 snow mountain 🏔️ ".repeat(400).substring(0, 5000);

@@ -57,6 +57,16 @@ class QwenVlWeightLayoutsTest {
                         ? "model.language_model." + k.substring(6) : k.startsWith("visual.") ? "model." + k : k, false),
                         cfg, Device.cpu(), DataType.FLOAT32)) {
             assertEquals(0.0, maxAbs(editHidden(a, m), editHidden(b, m)));
+            // a ComfyUI full checkpoint puts the ComfyUI names behind a prefix (keymaps/qwen25vl_text_encoder.json)
+            try (QwenVlModel c = QwenVlModel.load(new MappedStore(folder, k -> "text_encoders.qwen25_7b.transformer." + k,
+                    false), cfg, Device.cpu(), DataType.FLOAT32)) {
+                assertTrue(c.hasVision());
+                assertEquals(0.0, maxAbs(editHidden(a, m), editHidden(c, m)));
+            }
+            WeightStore other = new MappedStore(folder, k -> "unet." + k, false);
+            RuntimeException e = assertThrows(dev.atelier.inference.io.WeightFormatException.class,
+                    () -> QwenVlModel.load(other, cfg, Device.cpu(), DataType.FLOAT32).close());
+            assertTrue(e.getMessage().contains("not a Qwen2.5-VL text encoder"), e.getMessage());
         }
     }
 
@@ -96,6 +106,19 @@ class QwenVlWeightLayoutsTest {
                     ref.load("edit.hidden_states_last", m), dev.atelier.inference.parity.Tolerance.FORWARD);
             System.out.println(r.line());
             assertTrue(r.ok(), r.line());
+            // an open file is viewed through io.Fp8ScaledStore too: the same weights as the path route
+            try (SafetensorsFile raw = SafetensorsFile.open(fp8);
+                    QwenVlModel same = QwenVlModel.load(raw, QwenVlConfig.fromFolder(tiny), Device.cpu(), DataType.FLOAT32)) {
+                var again = dev.atelier.inference.parity.Parity.compare("fp8_scaled.open_file", editHidden(same, m, inputs),
+                        editHidden(model, m, inputs), dev.atelier.inference.parity.Tolerance.EXACT);
+                assertTrue(again.ok(), again.line());
+            }
+            // a store that still lists the scales (e.g. a renamed copy) is refused rather than read unscaled
+            try (SafetensorsFile raw = SafetensorsFile.open(fp8)) {
+                WeightStore renamed = new MappedStore(raw, k -> k, false);
+                assertThrows(dev.atelier.inference.io.WeightFormatException.class,
+                        () -> QwenVlModel.load(renamed, QwenVlConfig.fromFolder(tiny), Device.cpu(), DataType.FLOAT32));
+            }
         }
     }
 

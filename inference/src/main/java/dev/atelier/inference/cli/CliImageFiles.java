@@ -3,6 +3,7 @@ package dev.atelier.inference.cli;
 import dev.atelier.inference.api.GenerationParameters;
 import dev.atelier.inference.api.MaskImage;
 import dev.atelier.inference.api.RgbImage;
+import dev.atelier.inference.image.ImageFiles;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
@@ -22,47 +23,46 @@ import javax.imageio.metadata.IIOMetadataNode;
 import javax.imageio.stream.ImageOutputStream;
 
 /**
- * Image files for the CLI (the engine API itself has no AWT): reading photos and masks, checking and writing the
- * output. Output is written to a temporary file in the target folder and renamed over the target, so a failed or
+ * Image files for the CLI (the engine API itself has no AWT): photos and masks read through the engine's
+ * {@link ImageFiles} reader, the output checked and written. Output is written to a temporary file in the target folder and renamed over the target, so a failed or
  * interrupted run never leaves a partial file. PNG output embeds the generation parameters (JSON) as an iTXt chunk
  * {@value #PARAMETERS_KEY}; WebP output is lossless.
  */
-final class ImageFiles {
+final class CliImageFiles {
     static final Set<String> OUTPUT_EXTENSIONS = Set.of("png", "webp");
     static final String PARAMETERS_KEY = "atelier-parameters";
 
-    private ImageFiles() {}
+    private CliImageFiles() {}
 
+    /** A photo for {@code option} (e.g. {@code --image}), read by {@link ImageFiles} and taken as opaque. */
     static RgbImage read(String option, Path file) {
-        BufferedImage img = decode(option, file);
-        int w = img.getWidth();
-        int h = img.getHeight();
-        int[] argb = img.getRGB(0, 0, w, h, null, 0, w);
+        RgbImage img = decode(option, file, () -> ImageFiles.readRgb(file));
+        int[] argb = img.argb().clone();
         for (int i = 0; i < argb.length; i++) {
             argb[i] |= 0xFF000000;
         }
-        return new RgbImage(w, h, argb);
+        return new RgbImage(img.width(), img.height(), argb);
     }
 
-    /** A mask file: gray levels (PIL's "L" conversion for colour files), 255 = repaint. */
+    /** A mask file: gray levels (Pillow's "L" conversion for colour files), 255 = repaint. */
     static MaskImage readMask(String option, Path file) {
-        // Gray PNGs as stored (getRGB would apply a gamma curve to them), colour ones by ITU-R 601 luma (Pillow's "L").
-        return dev.atelier.inference.pipeline.PipelineImages.toMask(
-                dev.atelier.inference.image.BufferedImages.toRgbImage(decode(option, file)));
+        return decode(option, file, () -> ImageFiles.readMask(file));
     }
 
-    private static BufferedImage decode(String option, Path file) {
+    private interface Reader<T> {
+        T read() throws IOException;
+    }
+
+    private static <T> T decode(String option, Path file, Reader<T> reader) {
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException(option + " " + file + ": no such file");
         }
         try {
-            BufferedImage img = ImageIO.read(file.toFile());
-            if (img == null) {
-                throw new IllegalArgumentException(option + " " + file + ": not a PNG, JPEG, BMP or WebP image");
-            }
-            return img;
+            return reader.read();
         } catch (IOException e) {
             throw new IllegalArgumentException(option + " " + file + ": cannot be read (" + e.getMessage() + ")", e);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(option + " " + file + ": " + e.getMessage(), e);
         }
     }
 

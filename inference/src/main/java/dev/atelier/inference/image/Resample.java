@@ -1,7 +1,7 @@
-package dev.atelier.inference.model.qwenvl;
+package dev.atelier.inference.image;
 
 /**
- * Separable two-pass 8-bit image resampling, bit-exact with the two implementations the reference pipelines use:
+ * Separable two-pass 8-bit image resampling of interleaved pixels (any number of channels), bit-exact with the two implementations the reference pipelines use:
  *
  * <ul>
  *   <li>{@link Quantization#PIL}: Pillow's {@code Image.resize} ({@code src/libImaging/Resample.c}:
@@ -44,28 +44,38 @@ public final class Resample {
 
     private static final int PIL_PRECISION_BITS = 32 - 8 - 2;
 
-    /** Resizes an RGB image to {@code outW x outH}. */
-    public static RgbImage resize(RgbImage in, int outW, int outH, Filter filter, Quantization q) {
+    /** Pillow's {@code Image.resize(size, Image.LANCZOS)} of interleaved 8-bit pixels, bit for bit. */
+    public static byte[] lanczos(byte[] src, int w, int h, int channels, int outW, int outH) {
+        return resize(src, w, h, channels, outW, outH, Filter.LANCZOS, Quantization.PIL);
+    }
+
+    /**
+     * Resizes interleaved 8-bit pixels ({@code channels} per pixel, row-major) from {@code w x h} to
+     * {@code outW x outH}. Returns a copy when the size is unchanged (as Pillow does).
+     */
+    public static byte[] resize(byte[] src, int w, int h, int channels, int outW, int outH, Filter filter,
+            Quantization q) {
         if (outW <= 0 || outH <= 0) {
             throw new IllegalArgumentException("resize target must be positive, got " + outW + "x" + outH);
         }
         if (filter == Filter.LANCZOS && q == Quantization.TORCH_INT16) {
             throw new IllegalArgumentException("torch has no Lanczos interpolation (transformers falls back to bicubic)");
         }
-        byte[] data = in.rgb();
-        int w = in.width();
-        int h = in.height();
+        if (src.length != (long) w * h * channels) {
+            throw new IllegalArgumentException("pixels: expected " + w + "x" + h + "x" + channels + " bytes, got "
+                    + src.length);
+        }
+        byte[] data = src;
         if (outW != w) {
             Taps taps = taps(w, outW, filter, q);
-            data = horizontal(data, w, h, outW, taps);
+            data = horizontal(data, w, h, channels, outW, taps);
             w = outW;
         }
         if (outH != h) {
             Taps taps = taps(h, outH, filter, q);
-            data = vertical(data, w, h, outH, taps);
-            h = outH;
+            data = vertical(data, w, channels, outH, taps);
         }
-        return data == in.rgb() ? new RgbImage(w, h, data.clone()) : new RgbImage(w, h, data);
+        return data == src ? src.clone() : data;
     }
 
     /** Integer taps of one axis: for output i, {@code size[i]} weights starting at source {@code min[i]}. */
@@ -124,36 +134,35 @@ public final class Resample {
         return p;
     }
 
-    private static byte[] horizontal(byte[] src, int w, int h, int outW, Taps t) {
-        byte[] out = new byte[outW * h * 3];
+    private static byte[] horizontal(byte[] src, int w, int h, int ch, int outW, Taps t) {
+        byte[] out = new byte[Math.multiplyExact(Math.multiplyExact(outW, h), ch)];
         int half = 1 << (t.precision - 1);
+        int[] acc = new int[ch];
         for (int y = 0; y < h; y++) {
-            int row = y * w * 3;
+            int row = y * w * ch;
             for (int xx = 0; xx < outW; xx++) {
                 int base = xx * t.ksize;
-                int s0 = half;
-                int s1 = half;
-                int s2 = half;
-                int p = row + t.min[xx] * 3;
-                for (int x = 0; x < t.size[xx]; x++, p += 3) {
+                java.util.Arrays.fill(acc, half);
+                int p = row + t.min[xx] * ch;
+                for (int x = 0; x < t.size[xx]; x++, p += ch) {
                     int kv = t.weights[base + x];
-                    s0 += (src[p] & 0xff) * kv;
-                    s1 += (src[p + 1] & 0xff) * kv;
-                    s2 += (src[p + 2] & 0xff) * kv;
+                    for (int b = 0; b < ch; b++) {
+                        acc[b] += (src[p + b] & 0xff) * kv;
+                    }
                 }
-                int o = (y * outW + xx) * 3;
-                out[o] = clip8(s0, t.precision);
-                out[o + 1] = clip8(s1, t.precision);
-                out[o + 2] = clip8(s2, t.precision);
+                int o = (y * outW + xx) * ch;
+                for (int b = 0; b < ch; b++) {
+                    out[o + b] = clip8(acc[b], t.precision);
+                }
             }
         }
         return out;
     }
 
-    private static byte[] vertical(byte[] src, int w, int h, int outH, Taps t) {
-        byte[] out = new byte[w * outH * 3];
+    private static byte[] vertical(byte[] src, int w, int ch, int outH, Taps t) {
+        int stride = w * ch;
+        byte[] out = new byte[Math.multiplyExact(stride, outH)];
         int half = 1 << (t.precision - 1);
-        int stride = w * 3;
         for (int yy = 0; yy < outH; yy++) {
             int base = yy * t.ksize;
             int ymin = t.min[yy];

@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
 final class GenerationOptions {
     static final String DEFAULT_PRESET = "draft";
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "model folder (diffusers layout) or checkpoint file")
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "diffusers model folder, ComfyUI models/ folder (diffusion_models/, text_encoders/, vae/), or a transformer file in its diffusion_models/")
     Path model;
 
     @Option(names = "--prompt", required = true, description = "what to make or change")
@@ -45,7 +45,7 @@ final class GenerationOptions {
     @Option(names = "--seed", description = "noise seed (default: random, printed)")
     Long seed;
 
-    @Option(names = "--weights", paramLabel = "auto|bf16|fp8", description = "transformer weight precision (overrides the preset)")
+    @Option(names = "--weights", paramLabel = "auto|bf16|fp8", description = "transformer weight precision (overrides the preset); in a ComfyUI models/ folder picks the bf16 or fp8 file of diffusion_models/")
     String weights;
 
     @Option(names = "--lora", paramLabel = "FILE[=STRENGTH]", description = "add a LoRA (repeatable), strength 1 by default")

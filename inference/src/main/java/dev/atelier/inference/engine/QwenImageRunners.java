@@ -181,6 +181,7 @@ public final class QwenImageRunners implements AutoCloseable {
                     kind == ModelBundle.Kind.EDIT ? "Choose a Qwen-Image-Edit model folder for editing."
                             : "Choose a Qwen-Image (text-to-image) model folder for generating.");
         }
+        bundle.setWeightVariant(r.settings().weights());
         bundle.setLoras(r.settings().loras());
         return bundle;
     }

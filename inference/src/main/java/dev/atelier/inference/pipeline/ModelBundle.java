@@ -37,6 +37,10 @@ import java.util.stream.Stream;
  * A missing folder or file fails with {@link FailureKind#MODEL_MISSING} naming it (e.g. "the model folder X has no
  * vae/ (the VAE)"); unreadable configs or weights with {@link FailureKind#MODEL_INVALID}.
  *
+ * <p>ComfyUI: {@link #open} given a ComfyUI {@code models/} folder (or a transformer file in its
+ * {@code diffusion_models/}) reads the single files through {@link ComfyModelSource} instead (the {@code comfy != null}
+ * branches of the component methods); {@link #setWeightVariant} picks the transformer file.
+ *
  * <p>Native memory: every component's weights live in its own child of the bundle's manager.
  */
 public final class ModelBundle implements AutoCloseable {
@@ -67,8 +71,18 @@ public final class ModelBundle implements AutoCloseable {
     private VaeTiling plannedTiling;
     private List<BlockPlacement> blockPlacement = List.of();
     private final java.util.List<ComponentRole> releases = new ArrayList<>();
+    // --- ComfyUI single files (ComfyModelSource): null for a diffusers folder ---
+    private final ComfyModelSource comfy;
+    private dev.atelier.inference.api.WeightVariant weightVariant = dev.atelier.inference.api.WeightVariant.AUTO;
+    // --- end ComfyUI ---
 
     private ModelBundle(Path dir, Kind kind, String className, Device device, DataType dtype, NDManager parent) {
+        this(dir, kind, className, device, dtype, parent, null);
+    }
+
+    private ModelBundle(Path dir, Kind kind, String className, Device device, DataType dtype, NDManager parent,
+            ComfyModelSource comfy) {
+        this.comfy = comfy;
         this.dir = dir;
         this.kind = kind;
         this.className = className;
@@ -97,14 +111,22 @@ public final class ModelBundle implements AutoCloseable {
         return open(dir, parent, d, dt);
     }
 
-    /** Reads {@code model_index.json}; nothing is loaded yet. */
+    /**
+     * Reads {@code model_index.json}, or scans a ComfyUI {@code models/} folder (or a transformer file in its
+     * {@code diffusion_models/}, see {@link ComfyModelSource}); nothing is loaded yet.
+     */
     public static ModelBundle open(Path dir, NDManager parent, Device device, DataType dtype) {
         if (dir == null || !Files.exists(dir)) {
             throw missing("the model folder " + dir + " does not exist", "Choose the folder that holds model_index.json.");
         }
+        ComfyModelSource comfy = ComfyModelSource.detect(dir);
+        if (comfy != null) {
+            return new ModelBundle(dir, comfy.kind(), comfy.className(), device, dtype, parent, comfy);
+        }
         if (!Files.isDirectory(dir)) {
-            throw new EngineError(FailureKind.NOT_AVAILABLE, dir + " is a single file; this build runs diffusers model "
-                    + "folders only", "Point --model at the folder that holds model_index.json, transformer/ and vae/.");
+            throw new EngineError(FailureKind.NOT_AVAILABLE, dir + " is a single file outside a ComfyUI models/"
+                    + "diffusion_models/ folder", "Point --model at a diffusers folder (model_index.json, transformer/, vae/) "
+                    + "or at ComfyUI's models/ folder (diffusion_models/, text_encoders/, vae/).");
         }
         Path index = dir.resolve("model_index.json");
         if (!Files.isRegularFile(index)) {
@@ -128,6 +150,27 @@ public final class ModelBundle implements AutoCloseable {
 
     public Path dir() {
         return dir;
+    }
+
+    /** The ComfyUI source when this bundle reads ComfyUI single files, else empty (a diffusers folder). */
+    public java.util.Optional<ComfyModelSource> comfy() {
+        return java.util.Optional.ofNullable(comfy);
+    }
+
+    /**
+     * Which transformer weights the next {@link #transformer()} loads (ComfyUI folders: the bf16, fp8 or GGUF file;
+     * a diffusers folder has one set and ignores it). A change drops a loaded transformer.
+     */
+    public synchronized void setWeightVariant(dev.atelier.inference.api.WeightVariant v) {
+        v = v == null ? dev.atelier.inference.api.WeightVariant.AUTO : v;
+        if (comfy == null || v == weightVariant) {
+            return;
+        }
+        comfy.choose(v); // fails now, naming the file to download, when that variant is absent
+        if (transformer != null) {
+            releaseTransformer();
+        }
+        weightVariant = v;
     }
 
     public Kind kind() {
@@ -304,6 +347,9 @@ public final class ModelBundle implements AutoCloseable {
     }
 
     public synchronized SchedulerConfig scheduler() {
+        if (scheduler == null && comfy != null) {
+            scheduler = comfy.scheduler();
+        }
         if (scheduler == null) {
             Path cfg = file("scheduler", "scheduler_config.json", "the scheduler");
             try {
@@ -318,20 +364,36 @@ public final class ModelBundle implements AutoCloseable {
     public synchronized QwenImageTransformer transformer() {
         makeRoomFor(ComponentRole.TRANSFORMER);
         if (transformer == null) {
-            Path folder = folder("transformer", "the diffusion transformer");
-            Path cfg = file("transformer", "config.json", "the diffusion transformer");
-            requireWeights(folder, "the diffusion transformer");
-            QwenImageConfig config = QwenImageConfig.read(cfg);
+            Path folder;
+            QwenImageConfig config;
+            WeightStore opened;
+            ComfyModelSource.Transformer t = null;
+            if (comfy != null) {
+                t = comfy.openTransformer(weightVariant);
+                folder = t.file();
+                config = t.config();
+                opened = t.store();
+            } else {
+                folder = folder("transformer", "the diffusion transformer");
+                Path cfg = file("transformer", "config.json", "the diffusion transformer");
+                requireWeights(folder, "the diffusion transformer");
+                config = QwenImageConfig.read(cfg);
+                opened = WeightStores.open(folder);
+            }
             NDManager m = manager.newSubManager();
-            try (WeightStore store = WeightStores.open(folder)) {
+            try (WeightStore store = opened) {
                 Weights w = new Weights(store, m, dtype);
+                var fp8 = t == null ? null : comfy.fp8Linears(t, m, dtype); // ComfyUI fp8 kept 8-bit on a GPU
+                if (fp8 != null) {
+                    w = w.withLinearFactory(fp8);
+                }
                 // the plan's per-block placement, applied while loading (STREAMED blocks go to host memory as they
                 // load, so loading never holds more on the GPU than the plan); null = every block resident
                 List<BlockPlacement> placement = blockPlacement.stream().anyMatch(BlockPlacement::streamed)
                         ? blockPlacement : null;
                 transformer = QwenImageTransformer.load(config, w, QwenImageTransformer.Impl.FUSED, placement);
                 transformerManager = m;
-                mergeLoras(store, w, m);
+                mergeLoras(store, w, m, fp8 != null);
             } catch (RuntimeException e) {
                 if (transformer != null) {
                     transformer.close();
@@ -368,7 +430,7 @@ public final class ModelBundle implements AutoCloseable {
         loras = next;
     }
 
-    private void mergeLoras(WeightStore store, Weights w, NDManager m) {
+    private void mergeLoras(WeightStore store, Weights w, NDManager m, boolean attach) {
         loraFiles.clear();
         if (loras.isEmpty()) {
             return;
@@ -377,7 +439,11 @@ public final class ModelBundle implements AutoCloseable {
         for (LoraSpec l : loras) {
             Path file = resolveLora(l.file());
             try (LoraAdapter a = LoraLoader.load(file, modules, m)) {
-                a.merge(w.modules(), (float) l.strength());
+                if (attach) { // fp8 kept 8-bit: never requantise a merged weight, add the low-rank path instead
+                    a.attach(w.modules(), (float) l.strength(), m);
+                } else {
+                    a.merge(w.modules(), (float) l.strength());
+                }
             }
             loraFiles.add(file.toString());
         }
@@ -386,6 +452,7 @@ public final class ModelBundle implements AutoCloseable {
     /** Where a LoRA file named in a request or preset is. */
     Path resolveLora(String file) {
         Path given = Path.of(file);
+        Path dir = comfy != null ? comfy.root() : this.dir;
         List<Path> candidates = given.isAbsolute() ? List.of(given) : List.of(given, dir.resolve(file),
                 dir.resolve("loras").resolve(file), dir.resolve("lora").resolve(file),
                 dir.toAbsolutePath().getParent() == null ? given : dir.toAbsolutePath().getParent().resolve(file));
@@ -400,6 +467,12 @@ public final class ModelBundle implements AutoCloseable {
 
     public synchronized QwenImageVae vae() {
         makeRoomFor(ComponentRole.VAE);
+        if (vae == null && comfy != null) {
+            QwenImageVae v = comfy.loadVae(manager, device, dtype);
+            applyVaeBudget(v);
+            vae = v;
+            record(comfy.vaeFile());
+        }
         if (vae == null) {
             Path folder = folder("vae", "the VAE");
             file("vae", "config.json", "the VAE");
@@ -414,6 +487,10 @@ public final class ModelBundle implements AutoCloseable {
 
     public synchronized PromptEncoder promptEncoder() {
         makeRoomFor(ComponentRole.TEXT_ENCODER);
+        if (promptEncoder == null && comfy != null) {
+            promptEncoder = comfy.loadPromptEncoder(device, dtype);
+            record(comfy.textEncoderFile());
+        }
         if (promptEncoder == null) {
             Path te = folder("text_encoder", "the text encoder (Qwen2.5-VL)");
             file("text_encoder", "config.json", "the text encoder (Qwen2.5-VL)");
@@ -428,6 +505,10 @@ public final class ModelBundle implements AutoCloseable {
     }
 
     private void record(Path folder) {
+        if (Files.isRegularFile(folder)) {
+            loadedFiles.add(folder.toString());
+            return;
+        }
         try (Stream<Path> s = Files.list(folder)) {
             s.filter(p -> p.getFileName().toString().endsWith(".safetensors")).sorted()
                     .forEach(p -> loadedFiles.add(p.toString()));

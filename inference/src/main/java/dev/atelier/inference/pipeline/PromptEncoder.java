@@ -45,6 +45,11 @@ public final class PromptEncoder implements AutoCloseable {
         return new PromptEncoder(model, QwenTokenizer.fromFolder(tokens), null);
     }
 
+    /** From loaded parts ({@code processor} null: text only); used for ComfyUI single files ({@link ComfyModelSource}). */
+    static PromptEncoder of(QwenVlModel model, QwenTokenizer tokenizer, QwenVlProcessor processor) {
+        return new PromptEncoder(model, tokenizer, processor);
+    }
+
     /**
      * {@code encode_prompt(prompt, image=images)} with the pipeline's template; {@code images} are the condition
      * images (edit-plus: 384² area; edit-inpaint: the working-size image), empty for text-to-image.

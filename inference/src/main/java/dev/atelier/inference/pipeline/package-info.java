@@ -9,7 +9,11 @@
  * <li>{@link dev.atelier.inference.pipeline.DenoiseLoop} — the shared loop (true CFG batched or sequential, inpaint
  * blend, one sub-manager per step);</li>
  * <li>{@link dev.atelier.inference.pipeline.ModelBundle} — a diffusers model folder, components loaded lazily with
- * errors naming the missing folder or file; LoRAs merged into the transformer;</li>
+ * errors naming the missing folder or file; LoRAs merged into the transformer (attached when fp8 stays 8-bit);</li>
+ * <li>{@link dev.atelier.inference.pipeline.ComfyModelSource} — the same components from a ComfyUI {@code models/}
+ * folder's single files (transformer chosen by {@link dev.atelier.inference.api.WeightVariant}: bf16 / fp8 / GGUF;
+ * keys through {@code io.KeyMapper}; configs inferred from the weights or bundled; an {@code atelier/} override
+ * folder for non-released architectures); {@code ModelBundle.open} picks it for such a folder or file;</li>
  * <li>{@link dev.atelier.inference.pipeline.NoiseSource} — seeded, machine-independent draws (or recorded ones for
  * parity);</li>
  * <li>{@link dev.atelier.inference.pipeline.PipelineParityChecks} / {@link dev.atelier.inference.pipeline.InpaintParity}

@@ -59,6 +59,24 @@ class PipelineCliTest {
     }
 
     @Test
+    void editRunsFromAComfyUiModelsFolderAndWeightsFp8PicksTheFp8File() throws Exception {
+        Path models = dev.atelier.inference.pipeline.ComfyFolders.models(dir, java.util.List.of(
+                dev.atelier.inference.pipeline.ComfyFolders.BF16, dev.atelier.inference.pipeline.ComfyFolders.FP8_SCALED),
+                true);
+        Path image = FixtureSupport.dir().resolve("reference/input_image.png");
+        for (String w : new String[] {"bf16", "fp8"}) {
+            Path png = dir.resolve("comfy-" + w + ".png");
+            assertEquals(0, cli("edit", "--model", models.toString(), "--weights", w, "--image", image.toString(),
+                    "--prompt", "Make the cat wear a red hat", "--steps", "1", "--cfg", "1", "--seed", "3", "--size",
+                    "256x256", "--out", png.toString()), err);
+            GenerationParameters p = GenerationParameters.fromJson(GenerationCommandsTest.pngText(png, CliImageFiles.PARAMETERS_KEY));
+            String file = w.equals("fp8") ? dev.atelier.inference.pipeline.ComfyFolders.FP8_SCALED
+                    : dev.atelier.inference.pipeline.ComfyFolders.BF16;
+            assertTrue(p.modelFiles().stream().anyMatch(f -> f.endsWith(file)), p.modelFiles().toString());
+        }
+    }
+
+    @Test
     void generateWritesAWebp() throws Exception {
         Path model = FixtureSupport.fixture().t2iModel().orElseThrow();
         Path webp = dir.resolve("gen.webp");

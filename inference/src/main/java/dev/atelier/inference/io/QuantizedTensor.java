@@ -77,7 +77,7 @@ public record QuantizedTensor(String name, DType fp8, GgmlType ggml, long[] shap
 
     /** Dequantises into {@code manager} as float32, then converts to {@code floatType} if another type is asked. */
     public NDArray toNDArray(NDManager manager, DataType floatType) {
-        NDArray f32 = manager.create(dequantize(), new Shape(shape));
+        NDArray f32 = Tensors.owned(manager.create(dequantize(), new Shape(shape)));
         if (floatType == null || floatType == DataType.FLOAT32) {
             return f32;
         }

@@ -37,9 +37,9 @@ public final class Tensors {
             DataType target = floatType == null ? DataType.FLOAT32 : floatType;
             if ((dtype == DType.BF16 && target == DataType.BFLOAT16) || (dtype == DType.F16 && target == DataType.FLOAT16)
                     || (dtype == DType.F32 && target == DataType.FLOAT32)) {
-                return manager.create(copy(src), shape, target);
+                return owned(manager.create(copy(src), shape, target));
             }
-            NDArray f32 = manager.create(Floats.decode(dtype, src, (int) n), shape);
+            NDArray f32 = owned(manager.create(Floats.decode(dtype, src, (int) n), shape));
             if (target == DataType.FLOAT32) {
                 return f32;
             }
@@ -52,9 +52,21 @@ public final class Tensors {
             for (int i = 0; i < n; i++) {
                 v[i] = src.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 2L * i);
             }
-            return manager.create(v, shape);
+            return owned(manager.create(v, shape));
         }
-        return manager.create(copy(src), shape, djlIntType(dtype));
+        return owned(manager.create(copy(src), shape, djlIntType(dtype)));
+    }
+
+    /**
+     * An array whose storage libtorch owns. {@code NDManager.create} wraps a Java direct buffer without copying; an
+     * alias of such an array (a view, or {@code toType} to the same type, which torch answers with the same storage)
+     * reads freed memory once the original is closed and its buffer collected. Weights are long-lived and get sliced,
+     * cast and shared (LoRA adapters, streamed blocks), so every loaded tensor is cloned into torch's own memory once.
+     */
+    public static NDArray owned(NDArray javaBacked) {
+        NDArray copy = javaBacked.duplicate();
+        javaBacked.close();
+        return copy;
     }
 
     private static DataType djlIntType(DType t) {

@@ -109,7 +109,7 @@ public final class LoraAdapter implements AutoCloseable {
         for (Target t : targets.values()) {
             Linear l = require(modules, t.module());
             DataType dt = l.computeType();
-            NDArray down = t.down().toType(dt, true);
+            NDArray down = t.down().getDataType() == dt ? t.down().duplicate() : t.down().toType(dt, false);
             down.attach(m);
             NDArray s = m.create(strength * t.scale());
             NDArray up32 = t.up().mul(s);

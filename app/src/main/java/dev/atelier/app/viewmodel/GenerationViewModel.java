@@ -70,6 +70,8 @@ public final class GenerationViewModel {
     private Document attached;
     private boolean starting;
     private boolean startCancelled;
+    /** The set-up's device or VRAM budget changed since the engine started: restart it before the next job. */
+    private boolean engineStale;
 
     public GenerationViewModel(StudioViewModel studio, ModelSetupViewModel setup, Supplier<Engine> engineFactory,
             Executor fx, TaskRunner tasks) {
@@ -83,8 +85,8 @@ public final class GenerationViewModel {
         attach(studio.document());
         prompt.presets().addListener((javafx.collections.ListChangeListener<dev.atelier.inference.api.Preset>) c -> refreshEstimates());
         setup.scanProperty().addListener(o -> refreshEstimates());
-        setup.budgetGiBProperty().addListener(o -> refreshEstimates());
-        setup.deviceProperty().addListener(o -> refreshEstimates());
+        setup.budgetGiBProperty().addListener(o -> { refreshEstimates(); engineStale = engine != null; });
+        setup.deviceProperty().addListener(o -> { refreshEstimates(); engineStale = engine != null; });
         studio.documentProperty().addListener(o -> refreshEstimates());
     }
 
@@ -177,6 +179,13 @@ public final class GenerationViewModel {
         } catch (IllegalArgumentException e) {
             studio.errorProperty().set(e.getMessage());
             return;
+        }
+        if (engineStale && jobs.isEmpty() && !starting) {
+            // New device or budget: the engine is made again with them (the old one closes off the FX thread).
+            Engine old = engine;
+            engine = null;
+            engineStale = false;
+            tasks.run(() -> { old.close(); return Boolean.TRUE; }, x -> { }, x -> { });
         }
         queued.set(jobs.size() + requests.size());
         running.set(true);

@@ -108,7 +108,7 @@ public final class QwenImageTransformer implements AutoCloseable {
         NDManager cpu = NDManager.newBaseManager(ai.djl.Device.cpu());
         try {
             TorchOps ops = impl == Impl.FUSED ? TorchOps.load(w.manager()).orElse(null) : null;
-            Kernels k = ops != null ? new FusedKernels(ops) : new EagerKernels(cpu);
+            Kernels k = ops != null ? FusedKernels.forDevice(ops, w.manager().getDevice()) : new EagerKernels(cpu);
             Attention a = ops != null ? new FusedAttention(ops) : new EagerAttention(cpu);
             int d = config.innerDim();
             List<QwenImageTransformerBlock> blocks = new ArrayList<>(config.numLayers());

@@ -6,30 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.atelier.inference.io.SafetensorsFile;
 import dev.atelier.inference.io.TensorInfo;
 import dev.atelier.inference.parity.FixtureSupport;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 class CliTest {
-    private static String capture(int[] rc, String... args) {
-        PrintStream old = System.out;
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
-        try {
-            rc[0] = AtelierCli.run(args);
-        } finally {
-            System.setOut(old);
-        }
-        return buf.toString(StandardCharsets.UTF_8);
-    }
-
     @Test
     void inspectListsEveryTensorPerComponent() {
         Path model = FixtureSupport.fixture().editModel().orElseThrow();
         int[] rc = new int[1];
-        String out = capture(rc, "inspect", model.toString());
+        String out = CliRun.capture(rc, "inspect", model.toString());
         assertEquals(0, rc[0], out);
         assertTrue(out.contains("== transformer") && out.contains("== vae") && out.contains("== text_encoder"), out);
         try (SafetensorsFile f = SafetensorsFile.open(model.resolve("transformer/diffusion_pytorch_model.safetensors"))) {
@@ -43,7 +28,7 @@ class CliTest {
     @Test
     void inspectShowsDtypesOfAQuantisedFile() {
         int[] rc = new int[1];
-        String out = capture(rc, "inspect",
+        String out = CliRun.capture(rc, "inspect",
                 FixtureSupport.dir().resolve("comfy/qwen_image_edit_2511_tiny_fp8_scaled.safetensors").toString());
         assertEquals(0, rc[0]);
         assertTrue(out.contains("F8_E4M3"), out);
@@ -54,7 +39,7 @@ class CliTest {
     @Test
     void inspectHandlesGguf() {
         int[] rc = new int[1];
-        String out = capture(rc, "inspect",
+        String out = CliRun.capture(rc, "inspect",
                 FixtureSupport.dir().resolve("gguf/qwen_image_edit_2511_tiny-mixed.gguf").toString());
         assertEquals(0, rc[0], out);
         assertTrue(out.contains("detected: transformer qwen-image-edit-2511, format gguf"), out);
@@ -64,7 +49,7 @@ class CliTest {
     @Test
     void parityRunsOnTheFixtureFolder() {
         int[] rc = new int[1];
-        String out = capture(rc, "parity", FixtureSupport.dir().toString());
+        String out = CliRun.capture(rc, "parity", FixtureSupport.dir().toString());
         assertTrue(out.contains(" passed, "), out);
         assertEquals(0, rc[0], out);
     }

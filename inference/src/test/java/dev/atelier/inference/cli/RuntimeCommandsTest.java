@@ -3,34 +3,19 @@ package dev.atelier.inference.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 class RuntimeCommandsTest {
-    private static String capture(int[] rc, String... args) {
-        PrintStream old = System.out;
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
-        try {
-            rc[0] = AtelierCli.run(args);
-        } finally {
-            System.setOut(old);
-        }
-        return buf.toString(StandardCharsets.UTF_8);
-    }
-
     @Test
     void planPrintsThePredictionForTheRealSizes() {
         int[] rc = new int[1];
-        String out = capture(rc, "plan", "--reference", "--budget", "12GiB", "--device", "NVIDIA H100 80GB HBM3");
+        String out = CliRun.capture(rc, "plan", "--reference", "--budget", "12GiB", "--device", "NVIDIA H100 80GB HBM3");
         assertEquals(0, rc[0], out);
         assertTrue(out.contains("device model: H100"), out);
         assertTrue(out.contains("streams ") && out.contains(" per step"), out);
         assertTrue(out.contains("transformer: ") && out.contains("of 60 blocks resident"), out);
-        String tiny = capture(rc, "plan", "--reference", "--budget", "1GiB", "--device", "RTX 4090");
+        String tiny = CliRun.capture(rc, "plan", "--reference", "--budget", "1GiB", "--device", "RTX 4090");
         assertEquals(1, rc[0], "does not fit -> exit 1");
         assertTrue(tiny.contains("does not fit: needs a budget of at least"), tiny);
     }
@@ -39,7 +24,7 @@ class RuntimeCommandsTest {
     void planOfTheFixtureFolderReadsItsWeightTables() {
         int[] rc = new int[1];
         Path fixture = Path.of("src/test/resources/fixtures/qwen-tiny/qwen-image-edit-2511-tiny");
-        String out = capture(rc, "plan", fixture.toString(), "--budget", "4GiB", "--size", "64x64", "--steps", "4");
+        String out = CliRun.capture(rc, "plan", fixture.toString(), "--budget", "4GiB", "--size", "64x64", "--steps", "4");
         assertEquals(0, rc[0], out);
         assertTrue(out.startsWith("device model: unknown card") && out.contains("fits: "), out);
         assertTrue(out.contains("text encoder: ") && out.contains("VAE: "), out);
@@ -48,7 +33,7 @@ class RuntimeCommandsTest {
     @Test
     void doctorJudgesJniFiles() {
         int[] rc = new int[1];
-        String out = capture(rc, "doctor", "--inspect-jni",
+        String out = CliRun.capture(rc, "doctor", "--inspect-jni",
                 "../packaging/jni/lib/linux-x86_64/torch-2.11.0-cu130/libdjl_torch.so");
         assertEquals(0, rc[0]);
         assertTrue(out.contains("bf16=true"), out);

@@ -14,7 +14,10 @@ COMMIT=58eb52c0803ea9af3abec60841c2a093bdf1f951
 export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 git -C "$MAIN" check-ignore -q .carry/transformer/x || { echo "$MAIN/.carry is not git-ignored"; exit 1; }
 mkdir -p "$S/configs"
-rm -rf "$S/packaging" && mkdir -p "$S/packaging" && cp -r "$ROOT/packaging/ops" "$ROOT/packaging/bench" "$S/packaging/"
+rm -rf "$S/packaging" && mkdir -p "$S/packaging" && cp -r "$ROOT/packaging/ops" "$ROOT/packaging/bench" "$ROOT/packaging/kernels" "$S/packaging/"
+# jni.h for build-kernels.sh (the device has no JDK)
+rm -rf "$S/jni-include" && mkdir -p "$S/jni-include/linux" && cp "$JAVA_HOME/include/jni.h" "$S/jni-include/" \
+  && cp "$JAVA_HOME/include/linux/jni_md.h" "$S/jni-include/linux/"
 cp "$ROOT"/inference/src/main/resources/dev/atelier/inference/model/qwenimage/real-*.json "$S/configs/"
 if [ -n "${DIFFUSERS_GIT:-}" ]; then
   rm -rf "$S/diffusers" && mkdir -p "$S/diffusers"

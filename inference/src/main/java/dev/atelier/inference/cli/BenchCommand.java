@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmark a component (median forward time, achieved TFLOP/s, peak memory).",
         subcommands = {BenchTransformerCommand.class, BenchVaeCommand.class, BenchTextEncoderCommand.class,
-            BenchPresetCommand.class})
+            BenchPresetCommand.class, BenchKernelsCommand.class})
 final class BenchCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -12,7 +12,10 @@ import dev.atelier.inference.model.qwenimage.ImageShape;
 import dev.atelier.inference.model.qwenimage.QwenImageConfig;
 import dev.atelier.inference.model.qwenimage.QwenImageTransformer;
 import dev.atelier.inference.model.qwenimage.QwenImageWeights;
+import dev.atelier.inference.nn.AtelierNative;
 import dev.atelier.inference.nn.FusedKernels;
+import dev.atelier.inference.nn.Kernels;
+import dev.atelier.inference.nn.NativeKernels;
 import dev.atelier.inference.nn.Weights;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -70,6 +73,14 @@ final class BenchTransformerCommand implements Callable<Integer> {
             description = "time without (false) and/or with (true) fused q/k/v projections, e.g. false,true")
     List<Boolean> fuseQkv;
 
+    @Option(names = "--kernels", split = ",", defaultValue = "native",
+            description = "time with Atelier's CUDA kernels (native) and/or with the ops file only (ops), e.g. ops,native")
+    List<String> kernelModes;
+
+    @Option(names = "--profile", description = "after timing, profile one forward (native kernels library with"
+            + " Kineto) and write a Chrome trace here (one file per configuration, suffixed)")
+    Path profile;
+
     @Option(names = "--iters", defaultValue = "10")
     int iters;
 
@@ -124,9 +135,18 @@ final class BenchTransformerCommand implements Callable<Integer> {
                     if (fuse) {
                         System.out.println("fused q/k/v in " + model.fuseProjections() + " blocks");
                     }
+                    for (String km : kernelModes) {
+                    boolean nativeOn = km.equalsIgnoreCase("native");
+                    if (model.kernels() instanceof NativeKernels nk) {
+                        nk.enable(nativeOn);
+                    } else if (nativeOn) {
+                        System.out.println("native kernels: " + AtelierNative.status());
+                    }
                     for (String rope : variants) {
-                        String label = model.implementation() + (fuse ? "+qkv" : "");
-                        if (!rope.isEmpty() && model.kernels() instanceof FusedKernels fk) {
+                        String label = model.implementation() + (fuse ? "+qkv" : "")
+                                + (model.kernels() instanceof NativeKernels nk && nk.enabled() ? "+native" : "");
+                        Kernels base = model.kernels() instanceof NativeKernels nk ? nk.fallback() : model.kernels();
+                        if (!rope.isEmpty() && base instanceof FusedKernels fk) {
                             fk.useRope(rope);
                             label += "/" + rope;
                         }
@@ -137,11 +157,26 @@ final class BenchTransformerCommand implements Callable<Integer> {
                             System.out.println("RESULT atelier-" + label + " FAILED " + e.getMessage());
                             continue;
                         }
+                        if (profile != null) {
+                            Path tr = profile.resolveSibling(profile.getFileName() + "." + label.replace('/', '_')
+                                    + ".json");
+                            try {
+                                AtelierNative.profilerStart();
+                                try (NDArray out = model.forward(hidden, enc, null, t, shapes)) {
+                                    sync(out);
+                                }
+                                AtelierNative.profilerStop(tr.toString());
+                                System.out.println("profile written: " + tr);
+                            } catch (RuntimeException | UnsatisfiedLinkError e) {
+                                System.out.println("profile failed: " + e);
+                            }
+                        }
                         double med = median(times);
                         System.out.printf(Locale.ROOT, "RESULT atelier-%s tokens=%d median_s=%.4f min_s=%.4f tflops=%.1f "
                                         + "flop_per_forward=%.1fT smi_peak_mib=%d device=%s%n", label, n + txt, med,
                                 Arrays.stream(times).min().orElse(0), flops / med / 1e12, flops / 1e12,
                                 mem == null ? -1 : mem.peakMiB(), dev);
+                    }
                     }
                     }
                 }
@@ -165,13 +200,22 @@ final class BenchTransformerCommand implements Callable<Integer> {
             }
         }
         double[] times = new double[iters];
+        double[] issue = new double[iters];
         for (int i = 0; i < iters; i++) {
             long s = System.nanoTime();
             try (NDArray out = model.forward(hidden, enc, null, t, shapes)) {
+                issue[i] = (System.nanoTime() - s) / 1e9;
                 sync(out);
             }
             times[i] = (System.nanoTime() - s) / 1e9;
         }
+        // issue = until forward() returned (host work; the GPU may still be running): close to the total means the
+        // host, not the GPU, sets the pace
+        StringBuilder sb = new StringBuilder("times_s");
+        for (int i = 0; i < iters; i++) {
+            sb.append(String.format(Locale.ROOT, " %.3f/%.3f", times[i], issue[i]));
+        }
+        System.out.println(sb.append(" (total/issue)"));
         return times;
     }
 

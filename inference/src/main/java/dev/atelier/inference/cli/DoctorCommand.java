@@ -79,6 +79,11 @@ final class DoctorCommand implements Callable<Integer> {
                     engine.getVersion(), (System.nanoTime() - t0) / 1e9, engine.getGpuCount());
             out.println("runtime (loaded): " + rt.describe());
             out.println("BF16_SAFE=" + rt.bf16() + " FLOAT_TYPE=" + rt.floatType() + " BACKEND=" + rt.backend());
+            if (rt.backend() == dev.atelier.inference.runtime.TorchRuntime.Backend.GPU) {
+                boolean k = dev.atelier.inference.nn.AtelierNative.available();
+                out.println("KERNELS=" + (k ? "native" : "ops-file") + " (" + dev.atelier.inference.nn.AtelierNative.status()
+                        + ")");
+            }
             if (smoke) {
                 smoke(rt, telemetry, out);
             }

@@ -38,6 +38,8 @@ public final class Fp8Codec implements AutoCloseable {
     private final TorchOps ops;
     private final Mode mode;
     private volatile boolean scaledMm;
+    /** Cleared when the native fp8 matmul fails once (e.g. a card without fp8 tensor cores). */
+    private volatile boolean nativeMm = !"off".equalsIgnoreCase(System.getProperty("atelier.kernels", ""));
 
     private Fp8Codec(DType format, DataType computeType, NDManager manager, NDArray lut, TorchOps ops, Mode mode) {
         this.format = format;
@@ -51,7 +53,8 @@ public final class Fp8Codec implements AutoCloseable {
     /**
      * A codec on {@code parent}'s device. {@code ops} may be null (then {@link Mode#LUT}); with ops, the packed mode is
      * used when the file has the fp8 methods and they run here (checked once on a tiny tensor), else LUT.
-     * {@code -Datelier.fp8.mode=lut} forces the table path, {@code -Datelier.fp8.mm=true} turns the fp8 matmul on.
+     * {@code -Datelier.fp8.mode=lut} forces the table path; {@code -Datelier.fp8.mm=auto|true|false} the fp8 matmul
+     * (auto: on with Atelier's native kernels on an fp8-capable card, see {@link #nativeFp8MatmulWorks}).
      */
     public static Fp8Codec create(DType format, DataType computeType, NDManager parent, TorchOps ops) {
         if (format != DType.F8_E4M3 && format != DType.F8_E5M2) {
@@ -67,8 +70,29 @@ public final class Fp8Codec implements AutoCloseable {
             mode = Mode.PACKED;
         }
         Fp8Codec c = new Fp8Codec(format, computeType, m, lut, ops, mode);
-        c.scaledMm = Boolean.getBoolean("atelier.fp8.mm") && mode == Mode.PACKED && format == DType.F8_E4M3;
+        String mm = System.getProperty("atelier.fp8.mm", "auto");
+        boolean e4m3Packed = mode == Mode.PACKED && format == DType.F8_E4M3;
+        c.scaledMm = e4m3Packed && (Boolean.parseBoolean(mm)
+                || "auto".equalsIgnoreCase(mm) && nativeFp8MatmulWorks(parent.getDevice()));
         return c;
+    }
+
+    /**
+     * The fp8 matmul is on by default where it pays and stays close: Atelier's kernels library is loaded (one kernel
+     * quantises the activations per row; the ops-file variant is slower than the bf16 path) and the card has fp8
+     * tensor cores (compute capability 8.9+: RTX 40xx, L40, H100 and newer). It costs ~2.7 % RMS per layer against
+     * the dequantised bf16 product (packaging/bench/results): a speed tier, like the fp8 weights themselves. bf16
+     * weights never use it. {@code -Datelier.fp8.mm=false} turns it off, {@code =true} forces it (also the ops file).
+     */
+    static boolean nativeFp8MatmulWorks(ai.djl.Device device) {
+        if (!device.isGpu() || !AtelierNative.available()) {
+            return false;
+        }
+        try {
+            return AtelierNative.capability(device.getDeviceId()) >= 89;
+        } catch (RuntimeException | UnsatisfiedLinkError e) {
+            return false;
+        }
     }
 
     private static boolean packedWorks(TorchOps ops, NDManager m, NDArray lut, DType format) {
@@ -129,15 +153,59 @@ public final class Fp8Codec implements AutoCloseable {
         return cpu.create(scale);
     }
 
+    /**
+     * The weight scale as a float32 {@code [1, out]} row on the device, for the native fp8 matmul ({@code scale_b} of
+     * {@code torch._scaled_mm}); the caller keeps it for the layer's lifetime.
+     */
+    public NDArray scaleRow(float scale, long out) {
+        NDArray r = manager.full(new Shape(1, out), scale, DataType.FLOAT32);
+        ai.djl.ndarray.NDScope.unregister(r);
+        return r;
+    }
+
+    /** Whether {@link #linear} would take Atelier's native fp8 matmul for {@code x} against an [out, in] weight. */
+    private boolean nativeMm(NDArray x, long rows, long in, long out) {
+        return scaledMm && nativeMm && rows >= SCALED_MM_MIN_ROWS && in % 16 == 0 && out % 16 == 0
+                && x.getDevice().isGpu() && x.getDataType() == DataType.BFLOAT16 && AtelierNative.available();
+    }
+
+    /**
+     * As {@link #linear(NDArray, NDArray, float, NDArray, NDArray)}; with the fp8 matmul on, takes Atelier's native
+     * path (one kernel quantises the activations per row, then {@code torch._scaled_mm}) when the kernels library is
+     * loaded, using {@code scaleRow} (from {@link #scaleRow}, made on first use).
+     */
+    public NDArray linear(NDArray x, NDArray stored, float scale, NDArray scaleScalar, NDArray bias,
+            java.util.function.Supplier<NDArray> scaleRow) {
+        if (mode == Mode.PACKED) {
+            Shape s = x.getShape();
+            long in = s.get(s.dimension() - 1);
+            long rows = s.size() / in;
+            long out = stored.getShape().get(0);
+            if (nativeMm(x, rows, in, out)) {
+                try {
+                    return AtelierNative.wrap(x, AtelierNative.fp8Linear(AtelierNative.h(x), AtelierNative.h(stored),
+                            AtelierNative.h(scaleRow.get()), bias == null ? 0 : AtelierNative.h(bias)));
+                } catch (RuntimeException e) {
+                    nativeMm = false;
+                    System.err.println("note: native fp8 matmul failed (" + e.getMessage()
+                            + "); using the ops file's fp8 path from now on");
+                }
+            }
+        }
+        return linear(x, stored, scale, scaleScalar, bias);
+    }
+
     /** {@code x (w·scale)^T + b} with {@code w} in its stored form; {@code scaleScalar} from {@link #scaleScalar}. */
     public NDArray linear(NDArray x, NDArray stored, float scale, NDArray scaleScalar, NDArray bias) {
         if (mode == Mode.PACKED) {
             long rows = x.getShape().size() / x.getShape().get(x.getShape().dimension() - 1);
-            String method = scaledMm && rows >= SCALED_MM_MIN_ROWS ? "fp8_linear_mm" : "fp8_linear";
+            boolean opsMm = scaledMm && rows >= SCALED_MM_MIN_ROWS
+                    && Boolean.parseBoolean(System.getProperty("atelier.fp8.mm", "auto"));
+            String method = opsMm ? "fp8_linear_mm" : "fp8_linear";
             return ops.call(method, x, stored, (double) scale, bias != null ? bias : lut, bias != null);
         }
         try (NDArray w = dequantize(stored, scale, scaleScalar)) {
-            return ai.djl.nn.core.Linear.linear(x, w, bias).singletonOrThrow();
+            return Linear.linear(x, w, bias);
         }
     }
 

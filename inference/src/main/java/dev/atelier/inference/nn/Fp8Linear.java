@@ -19,6 +19,7 @@ public final class Fp8Linear extends Linear {
     private final Fp8Codec codec;
     private final float scale;
     private final NDArray scaleScalar;
+    private volatile NDArray scaleRow;
 
     public Fp8Linear(Fp8Codec codec, NDArray stored, float scale, NDArray bias, long out, long in) {
         super(stored, bias, new long[] {out, in});
@@ -49,7 +50,20 @@ public final class Fp8Linear extends Linear {
 
     @Override
     protected NDArray base(NDArray x) {
-        return codec.linear(x, weight, scale, scaleScalar, bias);
+        return codec.linear(x, weight, scale, scaleScalar, bias, this::scaleRow);
+    }
+
+    private NDArray scaleRow() {
+        NDArray r = scaleRow;
+        if (r == null) {
+            synchronized (this) {
+                if (scaleRow == null) {
+                    scaleRow = codec.scaleRow(scale, outFeatures());
+                }
+                r = scaleRow;
+            }
+        }
+        return r;
     }
 
     @Override

@@ -1,6 +1,8 @@
 package dev.atelier.inference.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 
 /**
  * The elementwise and normalisation chains of a DiT block, behind one interface so they can run as DJL ops
@@ -30,6 +32,18 @@ public interface Kernels {
      * {@code [S, D/2]}.
      */
     NDArray qkNormRope(NDArray x, NDArray weight, float eps, NDArray cos, NDArray sin);
+
+    /**
+     * {@link #qkNormRope} of the text and the image stream joined along tokens as {@code [text, image]}:
+     * {@code [B, St + Si, H, D]} (the layout joint attention takes).
+     */
+    default NDArray qkNormRopeJoint(NDArray txt, NDArray txtWeight, NDArray txtCos, NDArray txtSin, NDArray img,
+            NDArray imgWeight, NDArray imgCos, NDArray imgSin, float eps) {
+        try (NDArray t = qkNormRope(txt, txtWeight, eps, txtCos, txtSin);
+                NDArray i = qkNormRope(img, imgWeight, eps, imgCos, imgSin)) {
+            return NDArrays.concat(new NDList(t, i), 1);
+        }
+    }
 
     /** GELU, tanh approximation. */
     NDArray geluTanh(NDArray x);

@@ -215,6 +215,7 @@ public final class TorchRuntime {
     public TorchRuntime verifyLoaded() {
         Engine.getEngine("PyTorch");
         Optional<Path> loaded = JniLibrary.loadedInThisProcess();
+        registerKernelFolders(loaded);
         List<String> msg = new ArrayList<>(messages);
         if (loaded.isEmpty()) {
             if (jni == null && floatType == DataType.BFLOAT16) {
@@ -236,6 +237,22 @@ public final class TorchRuntime {
             return new TorchRuntime(backend, gpuIndex, DataType.FLOAT16, torch, actual, libraryDir, properties, msg);
         }
         return new TorchRuntime(backend, gpuIndex, floatType, torch, actual, libraryDir, properties, msg);
+    }
+
+    /**
+     * Atelier's CUDA kernels library is built against the same torch as the JNI and lives beside it: the chosen JNI's
+     * folder, then the folder of the JNI DJL loaded.
+     */
+    private void registerKernelFolders(Optional<Path> loaded) {
+        if (backend != Backend.GPU) {
+            return;
+        }
+        List<Path> dirs = new ArrayList<>();
+        if (jni != null && jni.path().getParent() != null) {
+            dirs.add(jni.path().getParent());
+        }
+        loaded.map(Path::getParent).ifPresent(dirs::add);
+        dev.atelier.inference.nn.AtelierNative.candidates(() -> List.copyOf(dirs));
     }
 
     private TorchRuntime withPrecision(DataType ft, List<String> msg) {

@@ -117,7 +117,7 @@ public final class QwenDoubleStreamAttention {
     /** q, k, v of one stream ([B, S, inner] each): one GEMM when fused and no adapter is attached, else three. */
     private NDArray[] qkv(NDArray x, NDArray[] fused, Linear q, Linear k, Linear v) {
         if (fused != null && q.adapters().isEmpty() && k.adapters().isEmpty() && v.adapters().isEmpty()) {
-            NDArray y = ai.djl.nn.core.Linear.linear(x, fused[0], fused[1]).singletonOrThrow();
+            NDArray y = Linear.linear(x, fused[0], fused[1]);
             long n = q.outFeatures();
             return new NDArray[] {y.get(new NDIndex("..., :{}", n)), y.get(new NDIndex("..., {}:{}", n, 2 * n)),
                 y.get(new NDIndex("..., {}:", 2 * n))};
@@ -139,15 +139,13 @@ public final class QwenDoubleStreamAttention {
         return Scopes.many(() -> {
             NDArray[] ip = qkv(img, imgQkv, toQ, toK, toV);
             NDArray[] tp = qkv(txt, txtQkv, addQProj, addKProj, addVProj);
-            NDArray iq = k.qkNormRope(heads(ip[0]), normQ, EPS, rope.imgCos(), rope.imgSin());
-            NDArray ik = k.qkNormRope(heads(ip[1]), normK, EPS, rope.imgCos(), rope.imgSin());
+            // [B, S, H, Dh] per stream -> joint [B, St + Si, H, Dh] -> [B, H, S, Dh], order [text, image]
+            NDArray q = k.qkNormRopeJoint(heads(tp[0]), normAddedQ, rope.txtCos(), rope.txtSin(), heads(ip[0]), normQ,
+                    rope.imgCos(), rope.imgSin(), EPS).transpose(0, 2, 1, 3);
+            NDArray key = k.qkNormRopeJoint(heads(tp[1]), normAddedK, rope.txtCos(), rope.txtSin(), heads(ip[1]),
+                    normK, rope.imgCos(), rope.imgSin(), EPS).transpose(0, 2, 1, 3);
             NDArray iv = heads(ip[2]);
-            NDArray tq = k.qkNormRope(heads(tp[0]), normAddedQ, EPS, rope.txtCos(), rope.txtSin());
-            NDArray tk = k.qkNormRope(heads(tp[1]), normAddedK, EPS, rope.txtCos(), rope.txtSin());
             NDArray tv = heads(tp[2]);
-            // [B, S, H, Dh] -> [B, H, S, Dh], order [text, image]
-            NDArray q = NDArrays.concat(new NDList(tq, iq), 1).transpose(0, 2, 1, 3);
-            NDArray key = NDArrays.concat(new NDList(tk, ik), 1).transpose(0, 2, 1, 3);
             NDArray v = NDArrays.concat(new NDList(tv, iv), 1).transpose(0, 2, 1, 3);
             NDArray o = attention.attend(q, key, v, jointMask).transpose(0, 2, 1, 3)
                     .reshape(b, st + si, (long) heads * headDim);

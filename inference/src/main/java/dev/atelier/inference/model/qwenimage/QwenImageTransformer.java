@@ -13,6 +13,7 @@ import dev.atelier.inference.nn.EagerAttention;
 import dev.atelier.inference.nn.EagerKernels;
 import dev.atelier.inference.nn.FusedAttention;
 import dev.atelier.inference.nn.FusedKernels;
+import dev.atelier.inference.nn.NativeKernels;
 import dev.atelier.inference.nn.Kernels;
 import dev.atelier.inference.nn.Scopes;
 import dev.atelier.inference.nn.Linear;
@@ -108,7 +109,9 @@ public final class QwenImageTransformer implements AutoCloseable {
         NDManager cpu = NDManager.newBaseManager(ai.djl.Device.cpu());
         try {
             TorchOps ops = impl == Impl.FUSED ? TorchOps.load(w.manager()).orElse(null) : null;
-            Kernels k = ops != null ? FusedKernels.forDevice(ops, w.manager().getDevice()) : new EagerKernels(cpu);
+            Kernels k = ops != null
+                    ? NativeKernels.wrap(FusedKernels.forDevice(ops, w.manager().getDevice()), w.manager().getDevice())
+                    : new EagerKernels(cpu);
             Attention a = ops != null ? new FusedAttention(ops) : new EagerAttention(cpu);
             int d = config.innerDim();
             List<QwenImageTransformerBlock> blocks = new ArrayList<>(config.numLayers());

@@ -1,0 +1,203 @@
+package dev.atelier.inference.cli;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.atelier.inference.io.DType;
+import dev.atelier.inference.nn.AtelierNative;
+import dev.atelier.inference.nn.Fp8Codec;
+import dev.atelier.inference.nn.Fp8Linear;
+import dev.atelier.inference.nn.FusedKernels;
+import dev.atelier.inference.nn.Kernels;
+import dev.atelier.inference.nn.NativeKernels;
+import dev.atelier.inference.nn.TorchOps;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code atelier bench kernels}: checks every kernel of Atelier's CUDA library against its fallback (the ops file's
+ * reference formula) on the GPU and times both: a native kernel passes when it is within one bf16 rounding step of
+ * the largest value (float32: 1e-5 relative) of the fallback everywhere. The fp8 matmul is reported as relative RMS
+ * error against the float32 product of the dequantised weight (activations in fp8 cost ~3-4 %).
+ */
+@Command(name = "kernels", mixinStandardHelpOptions = true,
+        description = "Check Atelier's CUDA kernels against their fallbacks on the GPU and time both.")
+final class BenchKernelsCommand implements Callable<Integer> {
+    @Option(names = "--tokens", defaultValue = "8192", description = "image tokens (default ${DEFAULT-VALUE})")
+    long tokens;
+
+    @Option(names = "--split", defaultValue = "4096", description = "zero_cond_t split token (default ${DEFAULT-VALUE})")
+    long split;
+
+    @Option(names = "--dim", defaultValue = "3072")
+    long dim;
+
+    @Option(names = "--heads", defaultValue = "24")
+    long heads;
+
+    @Option(names = "--iters", defaultValue = "30")
+    int iters;
+
+    private int failures;
+
+    @Override
+    public Integer call() {
+        Device dev = Device.gpu(0);
+        if (!AtelierNative.available()) {
+            System.out.println("RESULT kernels UNAVAILABLE " + AtelierNative.status());
+            return 1;
+        }
+        System.out.println("kernels: " + AtelierNative.status() + ", capability sm_" + AtelierNative.capability(0));
+        try (NDManager m = NDManager.newBaseManager(dev)) {
+            TorchOps ops = TorchOps.load(m).orElseThrow(() -> new IllegalStateException("no ops file"));
+            FusedKernels ref = new FusedKernels(ops); // the reference qk_norm_rope formula
+            Kernels nat = NativeKernels.wrap(ref, dev);
+            for (DataType dt : List.of(DataType.BFLOAT16, DataType.FLOAT32)) {
+                elementwise(m, ref, nat, dt);
+            }
+            fp8(m, ops);
+        }
+        System.out.println("RESULT kernels checks_failed=" + failures);
+        return failures == 0 ? 0 : 1;
+    }
+
+    private void elementwise(NDManager m, Kernels ref, Kernels nat, DataType dt) {
+        long hd = dim / heads;
+        try (NDManager t = m.newSubManager()) {
+            NDArray x = t.randomNormal(0f, 1f, new Shape(1, tokens, dim), dt);
+            NDArray y = t.randomNormal(0f, 1f, new Shape(1, tokens, dim), dt);
+            NDArray params = t.randomNormal(0f, 0.5f, new Shape(2, 6 * dim), dt); // [t, 0] rows, 6 chunks
+            NDArray sh0 = params.get(new NDIndex(":1, 0:{}", dim));
+            NDArray sc0 = params.get(new NDIndex(":1, {}:{}", dim, 2 * dim));
+            NDArray sh1 = params.get(new NDIndex("1:, 0:{}", dim));
+            NDArray sc1 = params.get(new NDIndex("1:, {}:{}", dim, 2 * dim));
+            NDArray q = t.randomNormal(0f, 1f, new Shape(1, tokens, heads, hd), dt);
+            NDArray qt = t.randomNormal(0f, 1f, new Shape(1, 77, heads, hd), dt);
+            NDArray w = t.randomNormal(1f, 0.1f, new Shape(hd), dt);
+            NDArray ang = t.randomUniform(0f, 6.28f, new Shape(tokens, hd / 2), DataType.FLOAT32);
+            NDArray cos = ang.cos();
+            NDArray sin = ang.sin();
+            NDArray angT = t.randomUniform(0f, 6.28f, new Shape(77, hd / 2), DataType.FLOAT32);
+            NDArray cosT = angT.cos();
+            NDArray sinT = angT.sin();
+            String n = dt == DataType.BFLOAT16 ? "bf16" : "f32";
+            compare("norm_modulate_split/" + n, dt,
+                    k -> k.normModulateSplit(x, sh0, sc0, sh1, sc1, split, 1e-6f), ref, nat);
+            compare("norm_modulate/" + n, dt, k -> k.normModulate(x, sh0, sc0, 1e-6f), ref, nat);
+            compare("gated_add_split/" + n, dt, k -> k.gatedAddSplit(x, sh0, sh1, y, split), ref, nat);
+            compare("gated_add/" + n, dt, k -> k.gatedAdd(x, sh0, y), ref, nat);
+            compare("qk_norm_rope/" + n, dt, k -> k.qkNormRope(q, w, 1e-6f, cos, sin), ref, nat);
+            compare("qk_norm_rope_joint/" + n, dt,
+                    k -> k.qkNormRopeJoint(qt, w, cosT, sinT, q, w, cos, sin, 1e-6f), ref, nat);
+            compare("gelu_tanh/" + n, dt, k -> k.geluTanh(x), ref, nat);
+        }
+    }
+
+    interface Op {
+        NDArray run(Kernels k);
+    }
+
+    /** Native vs fallback vs the fallback in float32 (inputs upcast inside the same formula). */
+    private void compare(String name, DataType dt, Op op, Kernels ref, Kernels nat) {
+        try (NDArray a = op.run(nat); NDArray b = op.run(ref)) {
+            double errNat;
+            double scale;
+            try (NDArray a32 = a.toType(DataType.FLOAT32, false); NDArray b32 = b.toType(DataType.FLOAT32, false);
+                    NDArray d = a32.sub(b32).abs(); NDArray mx = d.max(); NDArray s = b32.abs().max()) {
+                errNat = mx.getFloat();
+                scale = s.getFloat();
+            }
+            double tol = dt == DataType.BFLOAT16 ? scale * 0x1p-7 : scale * 1e-5;
+            boolean ok = errNat <= tol;
+            if (!ok) {
+                failures++;
+            }
+            double tn = time(() -> op.run(nat));
+            double tr = time(() -> op.run(ref));
+            System.out.printf(Locale.ROOT, "RESULT kernel %-26s %s max|native-ops|=%.3g (max|x|=%.3g, tol %.3g)"
+                    + " native_ms=%.4f ops_ms=%.4f speedup=%.2fx%n", name, ok ? "ok  " : "FAIL", errNat, scale, tol,
+                    tn * 1e3, tr * 1e3, tr / tn);
+        }
+    }
+
+    private void fp8(NDManager m, TorchOps ops) {
+        long k = dim;
+        long nOut = dim;
+        try (NDManager t = m.newSubManager(); Fp8Codec codec = Fp8Codec.create(DType.F8_E4M3, DataType.BFLOAT16, t, ops)) {
+            NDArray r = t.randomInteger(0, 128, new Shape(nOut, k), DataType.INT32);
+            NDArray codes = r.add(r.gte(64).toType(DataType.INT32, false).mul(64)).toType(DataType.UINT8, false);
+            float scale = (float) (1.0 / Math.sqrt(k));
+            NDArray bias = t.randomNormal(0f, 0.02f, new Shape(nOut), DataType.BFLOAT16);
+            Fp8Linear lin = new Fp8Linear(codec, codec.store(codes), scale, bias, nOut, k);
+            for (long rows : new long[] {tokens, 4096 + 300}) {
+                NDArray x = t.randomNormal(0f, 1f, new Shape(1, rows, k), DataType.BFLOAT16);
+                NDArray w = lin.weight();
+                NDArray exact = x.toType(DataType.FLOAT32, false).matMul(w.toType(DataType.FLOAT32, false).transpose())
+                        .add(bias.toType(DataType.FLOAT32, false));
+                NDArray dense = dev.atelier.inference.nn.Linear.linear(x, w, bias);
+                codec.useScaledMm(false);
+                NDArray deq = lin.forward(x);
+                codec.useScaledMm(true);
+                NDArray nat = lin.forward(x);
+                double tNat = time(() -> lin.forward(x));
+                double tDense = time(() -> dev.atelier.inference.nn.Linear.linear(x, w, bias));
+                codec.useScaledMm(false);
+                double tDeq = time(() -> lin.forward(x));
+                codec.useScaledMm(true);
+                String label = "fp8_linear rows=" + rows;
+                double eNat = relRms(nat, exact);
+                double eDeq = relRms(deq, exact);
+                double eDense = relRms(dense, exact);
+                boolean ok = eNat < 0.08;
+                if (!ok) {
+                    failures++;
+                }
+                System.out.printf(Locale.ROOT, "RESULT kernel %s %s rel_rms native_fp8mm=%.4f dequant_bf16=%.4f"
+                                + " bf16_dense=%.4f | native_fp8mm_ms=%.4f dequant_ms=%.4f bf16_dense_ms=%.4f"
+                                + " fp8mm_vs_dense=%.2fx%n", label, ok ? "ok" : "FAIL", eNat, eDeq, eDense, tNat * 1e3,
+                        tDeq * 1e3, tDense * 1e3, tDense / tNat);
+            }
+        }
+    }
+
+    private static double relRms(NDArray a, NDArray exact) {
+        try (NDArray a32 = a.toType(DataType.FLOAT32, false); NDArray d = a32.sub(exact);
+                NDArray num = d.square().mean(); NDArray den = exact.square().mean()) {
+            return Math.sqrt(num.getFloat() / den.getFloat());
+        }
+    }
+
+    /** Median seconds of one call (each call synchronised by a host copy of one element). */
+    private double time(Supplier<NDArray> f) {
+        for (int i = 0; i < 3; i++) {
+            try (NDArray o = f.get()) {
+                sync(o);
+            }
+        }
+        double[] ts = new double[iters];
+        for (int i = 0; i < iters; i++) {
+            long s = System.nanoTime();
+            try (NDArray o = f.get()) {
+                sync(o);
+            }
+            ts[i] = (System.nanoTime() - s) / 1e9;
+        }
+        Arrays.sort(ts);
+        return ts[iters / 2];
+    }
+
+    private static void sync(NDArray a) {
+        try (NDArray flat = a.flatten(); NDArray first = flat.get(0); NDArray one = first.toType(DataType.FLOAT32, true)) {
+            one.toFloatArray();
+        }
+    }
+}

@@ -1,0 +1,254 @@
+// JNI entry points of libatelier_kernels.so for dev.atelier.inference.nn.AtelierNative. Tensor handles are DJL's
+// (a heap-allocated at::Tensor per NDArray, as in DJL's own JNI); results are returned the same way and DJL frees
+// them. Every check failure becomes a Java IllegalArgumentException / RuntimeException, never a crash.
+#include <jni.h>
+
+#include <ATen/ATen.h>
+#include <ATen/cuda/CUDAContext.h>
+#include <c10/cuda/CUDAGuard.h>
+
+#include <stdexcept>
+#include <string>
+
+#include "atelier_kernels.h"
+
+namespace {
+
+// Bumped whenever a signature below changes; the Java side refuses a library with another number.
+constexpr jint ABI_VERSION = 1;
+
+struct ArgError : std::invalid_argument {
+  using std::invalid_argument::invalid_argument;
+};
+
+at::Tensor& T(jlong h) {
+  if (h == 0) throw ArgError("null tensor handle");
+  return *reinterpret_cast<at::Tensor*>(h);
+}
+
+jlong wrap(const at::Tensor& t) { return reinterpret_cast<jlong>(new at::Tensor(t)); }
+
+void require(bool ok, const std::string& what) {
+  if (!ok) throw ArgError(what);
+}
+
+atelier::DType dtype_of(const at::Tensor& t, const char* name) {
+  switch (t.scalar_type()) {
+    case at::kFloat: return atelier::F32;
+    case at::kBFloat16: return atelier::BF16;
+    case at::kHalf: return atelier::F16;
+    default: throw ArgError(std::string(name) + ": dtype " + std::string(c10::toString(t.scalar_type()))
+                            + " not supported (float32, bfloat16, float16)");
+  }
+}
+
+void cuda_tensor(const at::Tensor& t, const char* name) {
+  require(t.defined() && t.is_cuda(), std::string(name) + " must be a CUDA tensor");
+}
+
+void check(cudaError_t e, const char* what) {
+  if (e != cudaSuccess) throw std::runtime_error(std::string(what) + ": " + cudaGetErrorString(e));
+}
+
+template <typename F> jlong guarded(JNIEnv* env, F f) {
+  try {
+    return f();
+  } catch (const ArgError& e) {
+    env->ThrowNew(env->FindClass("java/lang/IllegalArgumentException"), e.what());
+  } catch (const c10::Error& e) {
+    env->ThrowNew(env->FindClass("java/lang/RuntimeException"), e.what_without_backtrace());
+  } catch (const std::exception& e) {
+    env->ThrowNew(env->FindClass("java/lang/RuntimeException"), e.what());
+  }
+  return 0;
+}
+
+// A [B, D] parameter view (rows at stride(0), D contiguous) of x's dtype and device: its element row stride.
+int64_t param_rows(const at::Tensor& p, const at::Tensor& x, int64_t B, int64_t D, const char* name) {
+  cuda_tensor(p, name);
+  require(p.scalar_type() == x.scalar_type(), std::string(name) + " must have the input's dtype");
+  require(p.dim() == 2 && p.size(0) == B && p.size(1) == D && p.stride(1) == 1,
+          std::string(name) + " must be [B, D] with contiguous rows");
+  return B > 1 ? p.stride(0) : 0;
+}
+
+}  // namespace
+
+extern "C" {
+
+JNIEXPORT jint JNICALL Java_dev_atelier_inference_nn_AtelierNative_abiVersion(JNIEnv*, jclass) {
+  return ABI_VERSION;
+}
+
+// Compute capability of CUDA device `index` as major * 10 + minor (0 when there is none).
+JNIEXPORT jint JNICALL Java_dev_atelier_inference_nn_AtelierNative_capability(JNIEnv* env, jclass, jint index) {
+  return (jint)guarded(env, [&]() -> jlong {
+    cudaDeviceProp p;
+    if (cudaGetDeviceProperties(&p, index) != cudaSuccess) return 0;
+    return p.major * 10 + p.minor;
+  });
+}
+
+// qk norm + RoPE of x [B, S, H, D] into out [B, T, H, D] at token `offset` (out allocated by the caller).
+JNIEXPORT void JNICALL Java_dev_atelier_inference_nn_AtelierNative_qkNormRopeInto(
+    JNIEnv* env, jclass, jlong hx, jlong hw, jfloat eps, jlong hcos, jlong hsin, jlong hout, jlong offset) {
+  guarded(env, [&]() -> jlong {
+    at::Tensor& x = T(hx);
+    at::Tensor& out = T(hout);
+    cuda_tensor(x, "x");
+    cuda_tensor(out, "out");
+    require(x.dim() == 4, "x must be [B, S, H, D]");
+    const int64_t B = x.size(0), S = x.size(1), H = x.size(2), D = x.size(3);
+    require(D % 2 == 0, "head dim must be even");
+    require(x.stride(3) == 1 && x.stride(2) == D, "x: heads and head dim must be contiguous within a token");
+    require(out.dim() == 4 && out.size(0) == B && out.size(2) == H && out.size(3) == D && out.stride(3) == 1
+                && out.stride(2) == D && offset >= 0 && offset + S <= out.size(1),
+            "out must be [B, >= offset + S, H, D] with contiguous heads");
+    require(out.scalar_type() == x.scalar_type(), "out must have x's dtype");
+    const auto dt = dtype_of(x, "x");
+    const int64_t el = x.element_size();
+    require(reinterpret_cast<uintptr_t>(x.data_ptr()) % (2 * el) == 0 && x.stride(0) % 2 == 0
+                && x.stride(1) % 2 == 0, "x must be aligned to pairs");
+    c10::cuda::CUDAGuard guard(x.device());
+    at::Tensor w = T(hw).to(x.device(), at::kFloat).contiguous();
+    at::Tensor cs = T(hcos).to(x.device(), at::kFloat).contiguous();
+    at::Tensor sn = T(hsin).to(x.device(), at::kFloat).contiguous();
+    require(w.numel() == D, "weight must have D values");
+    require(cs.numel() == S * D / 2 && sn.numel() == S * D / 2, "cos/sin must be [S, D/2]");
+    char* o = static_cast<char*>(out.data_ptr()) + offset * out.stride(1) * el;
+    check(atelier::qk_norm_rope(dt, x.data_ptr(), x.stride(0), x.stride(1), w.data_ptr<float>(),
+                                cs.data_ptr<float>(), sn.data_ptr<float>(), o, out.stride(0), out.stride(1), B, S,
+                                H, D, eps, at::cuda::getCurrentCUDAStream().stream()),
+          "qk_norm_rope");
+    return 0;
+  });
+}
+
+JNIEXPORT jlong JNICALL Java_dev_atelier_inference_nn_AtelierNative_normModulate(
+    JNIEnv* env, jclass, jlong hx, jlong hsh0, jlong hsc0, jlong hsh1, jlong hsc1, jlong split, jfloat eps) {
+  return guarded(env, [&]() -> jlong {
+    at::Tensor x = T(hx);
+    cuda_tensor(x, "x");
+    require(x.dim() == 3, "x must be [B, S, D]");
+    x = x.contiguous();
+    const int64_t B = x.size(0), S = x.size(1), D = x.size(2);
+    const auto dt = dtype_of(x, "x");
+    const int64_t p0 = param_rows(T(hsh0), x, B, D, "shift0");
+    require(param_rows(T(hsc0), x, B, D, "scale0") == p0 && param_rows(T(hsh1), x, B, D, "shift1") == p0
+                && param_rows(T(hsc1), x, B, D, "scale1") == p0,
+            "shift/scale sets must share one row stride");
+    c10::cuda::CUDAGuard guard(x.device());
+    at::Tensor out = at::empty_like(x);
+    check(atelier::norm_modulate(dt, x.data_ptr(), out.data_ptr(), T(hsh0).data_ptr(), T(hsc0).data_ptr(),
+                                 T(hsh1).data_ptr(), T(hsc1).data_ptr(), p0, B, S, D, split, eps,
+                                 at::cuda::getCurrentCUDAStream().stream()),
+          "norm_modulate");
+    return wrap(out);
+  });
+}
+
+JNIEXPORT jlong JNICALL Java_dev_atelier_inference_nn_AtelierNative_gatedAdd(
+    JNIEnv* env, jclass, jlong hx, jlong hg0, jlong hg1, jlong hy, jlong split) {
+  return guarded(env, [&]() -> jlong {
+    at::Tensor x = T(hx);
+    at::Tensor y = T(hy);
+    cuda_tensor(x, "x");
+    cuda_tensor(y, "y");
+    require(x.dim() == 3 && y.sizes() == x.sizes(), "x and y must be [B, S, D] of one shape");
+    require(y.scalar_type() == x.scalar_type(), "y must have x's dtype");
+    x = x.contiguous();
+    y = y.contiguous();
+    const int64_t B = x.size(0), S = x.size(1), D = x.size(2);
+    const auto dt = dtype_of(x, "x");
+    const int64_t g = param_rows(T(hg0), x, B, D, "gate0");
+    require(param_rows(T(hg1), x, B, D, "gate1") == g, "gate sets must share one row stride");
+    c10::cuda::CUDAGuard guard(x.device());
+    at::Tensor out = at::empty_like(x);
+    check(atelier::gated_add(dt, x.data_ptr(), T(hg0).data_ptr(), T(hg1).data_ptr(), g, y.data_ptr(),
+                             out.data_ptr(), B, S, D, split, at::cuda::getCurrentCUDAStream().stream()),
+          "gated_add");
+    return wrap(out);
+  });
+}
+
+// Linear with an fp8 e4m3fn weight [N, K] through torch._scaled_mm: activations quantised per row to e4m3,
+// weight scale per output column (scale_b [1, N] float32, made once by the caller). bias may be 0.
+JNIEXPORT jlong JNICALL Java_dev_atelier_inference_nn_AtelierNative_fp8Linear(
+    JNIEnv* env, jclass, jlong hx, jlong hw8, jlong hscale_b, jlong hbias) {
+  return guarded(env, [&]() -> jlong {
+    const at::Tensor& x = T(hx);
+    const at::Tensor& w8 = T(hw8);
+    cuda_tensor(x, "x");
+    cuda_tensor(w8, "weight");
+    require(w8.scalar_type() == at::kFloat8_e4m3fn && w8.dim() == 2, "weight must be a 2-D float8_e4m3fn tensor");
+    const int64_t K = x.size(-1), N = w8.size(0);
+    require(w8.size(1) == K, "weight must be [N, K] for x [..., K]");
+    const auto dt = dtype_of(x, "x");
+    require(dt != atelier::F32, "the fp8 matmul needs bf16 or fp16 activations");
+    c10::cuda::CUDAGuard guard(x.device());
+    at::Tensor x2 = x.reshape({-1, K}).contiguous();
+    const int64_t M = x2.size(0);
+    at::Tensor q = at::empty({M, K}, x2.options().dtype(at::kFloat8_e4m3fn));
+    at::Tensor sa = at::empty({M, 1}, x2.options().dtype(at::kFloat));
+    check(atelier::quantize_fp8_rows(dt, x2.data_ptr(), static_cast<uint8_t*>(q.data_ptr()), sa.data_ptr<float>(),
+                                     M, K, at::cuda::getCurrentCUDAStream().stream()),
+          "quantize_fp8_rows");
+    c10::optional<at::Tensor> bias;
+    if (hbias != 0) bias = T(hbias);
+    at::Tensor y = at::_scaled_mm(q, w8.t(), sa, T(hscale_b), bias, c10::nullopt, x.scalar_type(), false);
+    std::vector<int64_t> shape(x.sizes().begin(), x.sizes().end());
+    shape.back() = N;
+    return wrap(y.view(shape));
+  });
+}
+
+// Row-wise fp8 quantisation alone (for checks): returns q as uint8 [M, K]; writes scales into `scale` [M] float32.
+JNIEXPORT jlong JNICALL Java_dev_atelier_inference_nn_AtelierNative_quantizeFp8Rows(
+    JNIEnv* env, jclass, jlong hx, jlong hscale) {
+  return guarded(env, [&]() -> jlong {
+    const at::Tensor& x = T(hx);
+    at::Tensor& scale = T(hscale);
+    cuda_tensor(x, "x");
+    cuda_tensor(scale, "scale");
+    require(x.dim() == 2 && x.is_contiguous(), "x must be a contiguous [M, K]");
+    require(scale.scalar_type() == at::kFloat && scale.is_contiguous() && scale.numel() == x.size(0),
+            "scale must be float32 [M]");
+    const auto dt = dtype_of(x, "x");
+    c10::cuda::CUDAGuard guard(x.device());
+    at::Tensor q = at::empty(x.sizes(), x.options().dtype(at::kByte));
+    check(atelier::quantize_fp8_rows(dt, x.data_ptr(), q.data_ptr<uint8_t>(), scale.data_ptr<float>(), x.size(0),
+                                     x.size(1), at::cuda::getCurrentCUDAStream().stream()),
+          "quantize_fp8_rows");
+    return wrap(q);
+  });
+}
+
+JNIEXPORT jlong JNICALL Java_dev_atelier_inference_nn_AtelierNative_geluTanh(JNIEnv* env, jclass, jlong hx) {
+  return guarded(env, [&]() -> jlong { return wrap(at::gelu(T(hx), "tanh")); });
+}
+
+JNIEXPORT jlong JNICALL Java_dev_atelier_inference_nn_AtelierNative_silu(JNIEnv* env, jclass, jlong hx) {
+  return guarded(env, [&]() -> jlong { return wrap(at::silu(T(hx))); });
+}
+
+JNIEXPORT jlong JNICALL Java_dev_atelier_inference_nn_AtelierNative_rmsNorm(JNIEnv* env, jclass, jlong hx, jlong hw,
+                                                                            jfloat eps) {
+  return guarded(env, [&]() -> jlong {
+    const at::Tensor& x = T(hx);
+    return wrap(at::rms_norm(x, {x.size(-1)}, T(hw), (double)eps));
+  });
+}
+
+// An uninitialised tensor shaped like `like` but with dim 1 = tokens (for qkNormRopeInto's joint output).
+JNIEXPORT jlong JNICALL Java_dev_atelier_inference_nn_AtelierNative_emptyTokens(JNIEnv* env, jclass, jlong hlike,
+                                                                                jlong tokens) {
+  return guarded(env, [&]() -> jlong {
+    const at::Tensor& l = T(hlike);
+    std::vector<int64_t> shape(l.sizes().begin(), l.sizes().end());
+    require(shape.size() >= 2, "like must have a token dim");
+    shape[1] = tokens;
+    return wrap(at::empty(shape, l.options()));
+  });
+}
+
+}  // extern "C"

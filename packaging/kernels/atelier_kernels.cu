@@ -1,0 +1,280 @@
+// Atelier's fused CUDA kernels (see atelier_kernels.h for the formulas). Built by build-kernels.sh with nvcc.
+#include "atelier_kernels.h"
+
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <cuda_fp8.h>
+
+namespace atelier {
+namespace {
+
+template <typename T> struct Io;
+template <> struct Io<float> {
+  static __device__ __forceinline__ float ld(float v) { return v; }
+  static __device__ __forceinline__ float st(float v) { return v; }
+};
+template <> struct Io<__nv_bfloat16> {
+  static __device__ __forceinline__ float ld(__nv_bfloat16 v) { return __bfloat162float(v); }
+  static __device__ __forceinline__ __nv_bfloat16 st(float v) { return __float2bfloat16_rn(v); }
+};
+template <> struct Io<__half> {
+  static __device__ __forceinline__ float ld(__half v) { return __half2float(v); }
+  static __device__ __forceinline__ __half st(float v) { return __float2half_rn(v); }
+};
+
+// Rounds a float32 value to the storage dtype's precision (what torch does between two bf16 ops).
+template <typename T> __device__ __forceinline__ float rnd(float v) { return Io<T>::ld(Io<T>::st(v)); }
+
+template <typename T, int V> struct alignas(sizeof(T) * V) Vec { T v[V]; };
+
+template <typename T, int V> __device__ __forceinline__ Vec<T, V> load(const T* p, int64_t i) {
+  return reinterpret_cast<const Vec<T, V>*>(p)[i];
+}
+template <typename T, int V> __device__ __forceinline__ void store(T* p, int64_t i, const Vec<T, V>& v) {
+  reinterpret_cast<Vec<T, V>*>(p)[i] = v;
+}
+
+__device__ __forceinline__ float warp_sum(float v) {
+  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+  return v;
+}
+__device__ __forceinline__ float warp_max(float v) {
+  for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
+  return v;
+}
+
+// Sum (or max of non-negative values) over the block; blockDim.x a multiple of 32. Every thread gets the result.
+template <bool MAX> __device__ float block_reduce(float v, float* sh) {
+  v = MAX ? warp_max(v) : warp_sum(v);
+  const int lane = threadIdx.x & 31, wid = threadIdx.x >> 5, nw = blockDim.x >> 5;
+  __syncthreads();
+  if (lane == 0) sh[wid] = v;
+  __syncthreads();
+  if (wid == 0) {
+    float w = lane < nw ? sh[lane] : 0.f;
+    w = MAX ? warp_max(w) : warp_sum(w);
+    if (lane == 0) sh[0] = w;
+  }
+  __syncthreads();
+  return sh[0];
+}
+
+// ---- qk RMS norm + RoPE: one warp per (b, s, head) ---------------------------------------------------------------
+template <typename T>
+__global__ void qk_norm_rope_k(const T* __restrict__ x, int64_t xsb, int64_t xss, const float* __restrict__ w,
+                               const float* __restrict__ cs, const float* __restrict__ sn, T* __restrict__ out,
+                               int64_t osb, int64_t oss, int64_t S, int64_t H, int D, float eps, int64_t rows) {
+  const int64_t row = (int64_t)blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
+  if (row >= rows) return;
+  const int lane = threadIdx.x & 31;
+  const int64_t h = row % H, t = row / H, s = t % S, b = t / S;
+  const int P = D / 2;
+  const Vec<T, 2>* xp = reinterpret_cast<const Vec<T, 2>*>(x + b * xsb + s * xss + h * D);
+  Vec<T, 2>* op = reinterpret_cast<Vec<T, 2>*>(out + b * osb + s * oss + h * D);
+  const float* cr = cs + s * P;
+  const float* sr = sn + s * P;
+  float ss = 0.f;
+  for (int p = lane; p < P; p += 32) {
+    const Vec<T, 2> v = xp[p];
+    const float a = Io<T>::ld(v.v[0]), c = Io<T>::ld(v.v[1]);
+    ss += a * a + c * c;
+  }
+  ss = warp_sum(ss);
+  const float r = rsqrtf(ss / (float)D + eps);
+  for (int p = lane; p < P; p += 32) {
+    const Vec<T, 2> v = xp[p];
+    const float a = rnd<T>(rnd<T>(Io<T>::ld(v.v[0]) * r) * w[2 * p]);
+    const float c = rnd<T>(rnd<T>(Io<T>::ld(v.v[1]) * r) * w[2 * p + 1]);
+    const float co = cr[p], si = sr[p];
+    Vec<T, 2> o;
+    o.v[0] = Io<T>::st(a * co - c * si);
+    o.v[1] = Io<T>::st(a * si + c * co);
+    op[p] = o;
+  }
+}
+
+// ---- LayerNorm (no affine) + modulation: one block per token row ---------------------------------------------------
+template <typename T, int V>
+__global__ void norm_modulate_k(const T* __restrict__ x, T* __restrict__ out, const T* sh0, const T* sc0,
+                                const T* sh1, const T* sc1, int64_t psb, int64_t S, int D, int64_t split,
+                                float eps) {
+  __shared__ float red[32];
+  const int64_t row = blockIdx.x, b = row / S, s = row % S;
+  const T* xr = x + row * D;
+  T* orow = out + row * D;
+  const T* sh = (s < split ? sh0 : sh1) + b * psb;
+  const T* sc = (s < split ? sc0 : sc1) + b * psb;
+  const int nv = D / V;
+  float sum = 0.f;
+  for (int i = threadIdx.x; i < nv; i += blockDim.x) {
+    const Vec<T, V> v = load<T, V>(xr, i);
+#pragma unroll
+    for (int j = 0; j < V; j++) sum += Io<T>::ld(v.v[j]);
+  }
+  const float mean = block_reduce<false>(sum, red) / (float)D;
+  float sq = 0.f;
+  for (int i = threadIdx.x; i < nv; i += blockDim.x) {
+    const Vec<T, V> v = load<T, V>(xr, i);
+#pragma unroll
+    for (int j = 0; j < V; j++) {
+      const float d = Io<T>::ld(v.v[j]) - mean;
+      sq += d * d;
+    }
+  }
+  const float rstd = rsqrtf(block_reduce<false>(sq, red) / (float)D + eps);
+  for (int i = threadIdx.x; i < nv; i += blockDim.x) {
+    const Vec<T, V> v = load<T, V>(xr, i), a = load<T, V>(sc, i), c = load<T, V>(sh, i);
+    Vec<T, V> o;
+#pragma unroll
+    for (int j = 0; j < V; j++) {
+      const float n = rnd<T>((Io<T>::ld(v.v[j]) - mean) * rstd);
+      const float p = rnd<T>(n * rnd<T>(1.f + Io<T>::ld(a.v[j])));
+      o.v[j] = Io<T>::st(p + Io<T>::ld(c.v[j]));
+    }
+    store<T, V>(orow, i, o);
+  }
+}
+
+// ---- gated residual: grid-stride over vectors -----------------------------------------------------------------------
+template <typename T, int V>
+__global__ void gated_add_k(const T* __restrict__ x, const T* g0, const T* g1, int64_t gsb,
+                            const T* __restrict__ y, T* __restrict__ out, int64_t S, int64_t D, int64_t split,
+                            int64_t nvec) {
+  const int64_t nvr = D / V;
+  for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < nvec; i += (int64_t)gridDim.x * blockDim.x) {
+    const int64_t row = i / nvr, col = i - row * nvr, b = row / S, s = row - b * S;
+    const T* g = (s < split ? g0 : g1) + b * gsb;
+    const Vec<T, V> xv = load<T, V>(x, i), yv = load<T, V>(y, i), gv = load<T, V>(g, col);
+    Vec<T, V> o;
+#pragma unroll
+    for (int j = 0; j < V; j++) {
+      o.v[j] = Io<T>::st(Io<T>::ld(xv.v[j]) + rnd<T>(Io<T>::ld(gv.v[j]) * Io<T>::ld(yv.v[j])));
+    }
+    store<T, V>(out, i, o);
+  }
+}
+
+// ---- row-wise fp8 quantisation: one block per row --------------------------------------------------------------------
+template <typename T, int V>
+__global__ void quantize_fp8_rows_k(const T* __restrict__ x, uint8_t* __restrict__ q, float* __restrict__ scale,
+                                    int64_t K) {
+  __shared__ float red[32];
+  const int64_t row = blockIdx.x;
+  const T* xr = x + row * K;
+  uint8_t* qr = q + row * K;
+  const int64_t nv = K / V;
+  float m = 0.f;
+  for (int64_t i = threadIdx.x; i < nv; i += blockDim.x) {
+    const Vec<T, V> v = load<T, V>(xr, i);
+#pragma unroll
+    for (int j = 0; j < V; j++) m = fmaxf(m, fabsf(Io<T>::ld(v.v[j])));
+  }
+  const float s = fmaxf(block_reduce<true>(m, red) / 448.f, 1e-12f);
+  if (threadIdx.x == 0) scale[row] = s;
+  for (int64_t i = threadIdx.x; i < nv; i += blockDim.x) {
+    const Vec<T, V> v = load<T, V>(xr, i);
+    Vec<uint8_t, V> o;
+#pragma unroll
+    for (int j = 0; j < V; j++) {
+      o.v[j] = (uint8_t)__nv_cvt_float_to_fp8(Io<T>::ld(v.v[j]) / s, __NV_SATFINITE, __NV_E4M3);
+    }
+    store<uint8_t, V>(qr, i, o);
+  }
+}
+
+template <typename T> struct Tag { using type = T; };
+
+template <typename F> cudaError_t by_dtype(DType t, F f) {
+  switch (t) {
+    case F32: return f(Tag<float>{});
+    case BF16: return f(Tag<__nv_bfloat16>{});
+    case F16: return f(Tag<__half>{});
+  }
+  return cudaErrorInvalidValue;
+}
+
+bool aligned(const void* p, int64_t bytes) { return (reinterpret_cast<uintptr_t>(p) % bytes) == 0; }
+
+int threads_for(int64_t nv) {
+  int64_t t = (nv + 31) / 32 * 32;
+  return (int)(t < 64 ? 64 : (t > 1024 ? 1024 : t));
+}
+
+}  // namespace
+
+cudaError_t qk_norm_rope(DType t, const void* x, int64_t xsb, int64_t xss, const float* w, const float* cos,
+                         const float* sin, void* out, int64_t osb, int64_t oss, int64_t B, int64_t S, int64_t H,
+                         int64_t D, float eps, cudaStream_t stream) {
+  const int64_t rows = B * S * H;
+  if (rows == 0) return cudaSuccess;
+  const int warps = 8;
+  const int64_t blocks = (rows + warps - 1) / warps;
+  return by_dtype(t, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    qk_norm_rope_k<T><<<(unsigned)blocks, warps * 32, 0, stream>>>(
+        static_cast<const T*>(x), xsb, xss, w, cos, sin, static_cast<T*>(out), osb, oss, S, H, (int)D, eps, rows);
+    return cudaGetLastError();
+  });
+}
+
+cudaError_t norm_modulate(DType t, const void* x, void* out, const void* shift0, const void* scale0,
+                          const void* shift1, const void* scale1, int64_t psb, int64_t B, int64_t S, int64_t D,
+                          int64_t split, float eps, cudaStream_t stream) {
+  if (B * S == 0) return cudaSuccess;
+  return by_dtype(t, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    constexpr int V = 16 / sizeof(T);
+    const bool vec = D % V == 0 && psb % V == 0 && aligned(x, 16) && aligned(out, 16) && aligned(shift0, 16)
+        && aligned(scale0, 16) && aligned(shift1, 16) && aligned(scale1, 16);
+    auto run = [&](auto vtag) {
+      constexpr int W = decltype(vtag)::value;
+      norm_modulate_k<T, W><<<(unsigned)(B * S), threads_for(D / W), 0, stream>>>(
+          static_cast<const T*>(x), static_cast<T*>(out), static_cast<const T*>(shift0),
+          static_cast<const T*>(scale0), static_cast<const T*>(shift1), static_cast<const T*>(scale1), psb, S,
+          (int)D, split, eps);
+    };
+    if (vec) run(std::integral_constant<int, V>{}); else run(std::integral_constant<int, 1>{});
+    return cudaGetLastError();
+  });
+}
+
+cudaError_t gated_add(DType t, const void* x, const void* gate0, const void* gate1, int64_t gsb, const void* y,
+                      void* out, int64_t B, int64_t S, int64_t D, int64_t split, cudaStream_t stream) {
+  if (B * S * D == 0) return cudaSuccess;
+  return by_dtype(t, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    constexpr int V = 16 / sizeof(T);
+    const bool vec = D % V == 0 && gsb % V == 0 && aligned(x, 16) && aligned(y, 16) && aligned(out, 16)
+        && aligned(gate0, 16) && aligned(gate1, 16);
+    auto run = [&](auto vtag) {
+      constexpr int W = decltype(vtag)::value;
+      const int64_t nvec = B * S * D / W;
+      int64_t blocks = (nvec + 255) / 256;
+      if (blocks > (1 << 20)) blocks = 1 << 20;
+      gated_add_k<T, W><<<(unsigned)blocks, 256, 0, stream>>>(
+          static_cast<const T*>(x), static_cast<const T*>(gate0), static_cast<const T*>(gate1), gsb,
+          static_cast<const T*>(y), static_cast<T*>(out), S, D, split, nvec);
+    };
+    if (vec) run(std::integral_constant<int, V>{}); else run(std::integral_constant<int, 1>{});
+    return cudaGetLastError();
+  });
+}
+
+cudaError_t quantize_fp8_rows(DType t, const void* x, uint8_t* q, float* scale, int64_t M, int64_t K,
+                              cudaStream_t stream) {
+  if (M * K == 0) return cudaSuccess;
+  return by_dtype(t, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    constexpr int V = 16 / sizeof(T);
+    const bool vec = K % V == 0 && aligned(x, 16) && aligned(q, V);
+    auto run = [&](auto vtag) {
+      constexpr int W = decltype(vtag)::value;
+      quantize_fp8_rows_k<T, W><<<(unsigned)M, threads_for(K / W > 1024 ? 1024 : K / W), 0, stream>>>(
+          static_cast<const T*>(x), q, scale, K);
+    };
+    if (vec) run(std::integral_constant<int, V>{}); else run(std::integral_constant<int, 1>{});
+    return cudaGetLastError();
+  });
+}
+
+}  // namespace atelier

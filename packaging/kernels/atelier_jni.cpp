@@ -202,6 +202,105 @@ JNIEXPORT jlong JNICALL Java_dev_atelier_inference_nn_AtelierNative_fp8Linear(
   });
 }
 
+// Row-wise fp8 quantisation of x [..., K] for several fp8 linears of one input: {q [M, K] e4m3, scale [M, 1] f32}.
+JNIEXPORT jlongArray JNICALL Java_dev_atelier_inference_nn_AtelierNative_fp8Quantize(JNIEnv* env, jclass, jlong hx) {
+  jlong out[2] = {0, 0};
+  guarded(env, [&]() -> jlong {
+    const at::Tensor& x = T(hx);
+    cuda_tensor(x, "x");
+    const auto dt = dtype_of(x, "x");
+    require(dt != atelier::F32, "the fp8 matmul needs bf16 or fp16 activations");
+    c10::cuda::CUDAGuard guard(x.device());
+    const int64_t K = x.size(-1);
+    at::Tensor x2 = x.reshape({-1, K}).contiguous();
+    const int64_t M = x2.size(0);
+    at::Tensor q = at::empty({M, K}, x2.options().dtype(at::kFloat8_e4m3fn));
+    at::Tensor sa = at::empty({M, 1}, x2.options().dtype(at::kFloat));
+    check(atelier::quantize_fp8_rows(dt, x2.data_ptr(), static_cast<uint8_t*>(q.data_ptr()), sa.data_ptr<float>(),
+                                     M, K, at::cuda::getCurrentCUDAStream().stream()),
+          "quantize_fp8_rows");
+    out[0] = wrap(q);
+    out[1] = wrap(sa);
+    return 0;
+  });
+  if (env->ExceptionCheck()) return nullptr;
+  jlongArray r = env->NewLongArray(2);
+  env->SetLongArrayRegion(r, 0, 2, out);
+  return r;
+}
+
+// y = (q · scale_a) (w8 · scale_b)^T + bias, shaped like x [..., N] (x only gives the shape and dtype).
+JNIEXPORT jlong JNICALL Java_dev_atelier_inference_nn_AtelierNative_fp8Mm(
+    JNIEnv* env, jclass, jlong hx, jlong hq, jlong hsa, jlong hw8, jlong hscale_b, jlong hbias) {
+  return guarded(env, [&]() -> jlong {
+    const at::Tensor& x = T(hx);
+    const at::Tensor& w8 = T(hw8);
+    require(w8.scalar_type() == at::kFloat8_e4m3fn && w8.dim() == 2, "weight must be a 2-D float8_e4m3fn tensor");
+    require(w8.size(1) == x.size(-1), "weight must be [N, K] for x [..., K]");
+    c10::cuda::CUDAGuard guard(x.device());
+    c10::optional<at::Tensor> bias;
+    if (hbias != 0) bias = T(hbias);
+    at::Tensor y = at::_scaled_mm(T(hq), w8.t(), T(hsa), T(hscale_b), bias, c10::nullopt, x.scalar_type(), false);
+    std::vector<int64_t> shape(x.sizes().begin(), x.sizes().end());
+    shape.back() = w8.size(0);
+    return wrap(y.view(shape));
+  });
+}
+
+// x [..., K] (at most 16 rows in all) times an 8-bit float weight w8 [N, K] (float8_e4m3fn / float8_e5m2 / uint8
+// codes) dequantised on the fly: see atelier::fp8_gemv.
+JNIEXPORT jlong JNICALL Java_dev_atelier_inference_nn_AtelierNative_fp8Gemv(
+    JNIEnv* env, jclass, jlong hx, jlong hw8, jfloat scale, jboolean e5m2, jlong hbias) {
+  return guarded(env, [&]() -> jlong {
+    const at::Tensor& x = T(hx);
+    const at::Tensor& w8 = T(hw8);
+    cuda_tensor(x, "x");
+    cuda_tensor(w8, "weight");
+    const auto dt = dtype_of(x, "x");
+    require(dt != atelier::F32, "fp8Gemv takes bf16 or fp16 activations");
+    require(w8.element_size() == 1 && w8.dim() == 2 && w8.is_contiguous(), "weight must be a contiguous 2-D 8-bit tensor");
+    const int64_t K = x.size(-1), N = w8.size(0);
+    require(w8.size(1) == K && K % 16 == 0, "weight must be [N, K] with K a multiple of 16");
+    c10::cuda::CUDAGuard guard(x.device());
+    at::Tensor x2 = x.reshape({-1, K}).contiguous();
+    const int64_t M = x2.size(0);
+    require(M <= 16, "fp8Gemv takes at most 16 rows");
+    const void* b = nullptr;
+    at::Tensor bias;
+    if (hbias != 0) {
+      bias = T(hbias).contiguous();
+      require(bias.scalar_type() == x.scalar_type() && bias.numel() == N, "bias must be [N] in x's dtype");
+      b = bias.data_ptr();
+    }
+    at::Tensor y = at::empty({M, N}, x2.options());
+    check(atelier::fp8_gemv(dt, x2.data_ptr(), static_cast<const uint8_t*>(w8.data_ptr()), scale, e5m2 ? 1 : 0, b,
+                            y.data_ptr(), M, N, K, at::cuda::getCurrentCUDAStream().stream()),
+          "fp8_gemv");
+    std::vector<int64_t> shape(x.sizes().begin(), x.sizes().end());
+    shape.back() = N;
+    return wrap(y.view(shape));
+  });
+}
+
+// GELU(tanh)(x W^T + b) as one cuBLASLt GEMM with the GELU in its epilogue (torch._addmm_activation).
+JNIEXPORT jlong JNICALL Java_dev_atelier_inference_nn_AtelierNative_linearGelu(JNIEnv* env, jclass, jlong hx,
+                                                                               jlong hw, jlong hb) {
+  return guarded(env, [&]() -> jlong {
+    const at::Tensor& x = T(hx);
+    const at::Tensor& w = T(hw);
+    const at::Tensor& b = T(hb);
+    cuda_tensor(x, "x");
+    require(w.dim() == 2 && w.size(1) == x.size(-1) && b.dim() == 1 && b.size(0) == w.size(0),
+            "linearGelu: weight [N, K] and bias [N] for x [..., K]");
+    c10::cuda::CUDAGuard guard(x.device());
+    at::Tensor x2 = x.reshape({-1, x.size(-1)});
+    at::Tensor y = at::_addmm_activation(b, x2, w.t(), 1, 1, true);
+    std::vector<int64_t> shape(x.sizes().begin(), x.sizes().end());
+    shape.back() = w.size(0);
+    return wrap(y.view(shape));
+  });
+}
+
 // Row-wise fp8 quantisation alone (for checks): returns q as uint8 [M, K]; writes scales into `scale` [M] float32.
 JNIEXPORT jlong JNICALL Java_dev_atelier_inference_nn_AtelierNative_quantizeFp8Rows(
     JNIEnv* env, jclass, jlong hx, jlong hscale) {

@@ -182,6 +182,51 @@ __global__ void quantize_fp8_rows_k(const T* __restrict__ x, uint8_t* __restrict
   }
 }
 
+// ---- fp8-weight GEMV for a few rows: one warp per output column, 16 weight bytes per lane per step ---------------
+__device__ __forceinline__ float fp8_to_float(uint8_t b, bool e5m2) {
+  const __half_raw h = __nv_cvt_fp8_to_halfraw(b, e5m2 ? __NV_E5M2 : __NV_E4M3);
+  return __half2float(__half(h));
+}
+
+template <typename T, int MAXM>
+__global__ void fp8_gemv_k(const T* __restrict__ x, const uint8_t* __restrict__ w8, float scale, bool e5m2,
+                           const T* __restrict__ bias, T* __restrict__ out, int M, int64_t N, int64_t K) {
+  const int64_t n = (int64_t)blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
+  if (n >= N) return;
+  const int lane = threadIdx.x & 31;
+  float acc[MAXM];
+#pragma unroll
+  for (int m = 0; m < MAXM; m++) acc[m] = 0.f;
+  const uint8_t* wr = w8 + n * K;
+  for (int64_t k0 = (int64_t)lane * 16; k0 < K; k0 += 32 * 16) {
+    const uint4 raw = *reinterpret_cast<const uint4*>(wr + k0);
+    const uint8_t* b = reinterpret_cast<const uint8_t*>(&raw);
+    float wv[16];
+#pragma unroll
+    for (int j = 0; j < 16; j++) wv[j] = rnd<T>(fp8_to_float(b[j], e5m2) * scale);
+#pragma unroll
+    for (int m = 0; m < MAXM; m++) {
+      if (m < M) {
+        const Vec<T, 8>* xp = reinterpret_cast<const Vec<T, 8>*>(x + m * K + k0);
+        const Vec<T, 8> x0 = xp[0], x1 = xp[1];
+        float a = acc[m];
+#pragma unroll
+        for (int j = 0; j < 8; j++) a += Io<T>::ld(x0.v[j]) * wv[j];
+#pragma unroll
+        for (int j = 0; j < 8; j++) a += Io<T>::ld(x1.v[j]) * wv[8 + j];
+        acc[m] = a;
+      }
+    }
+  }
+#pragma unroll
+  for (int m = 0; m < MAXM; m++) {
+    if (m < M) {
+      const float v = warp_sum(acc[m]);
+      if (lane == 0) out[m * N + n] = Io<T>::st(v + (bias != nullptr ? Io<T>::ld(bias[n]) : 0.f));
+    }
+  }
+}
+
 template <typename T> struct Tag { using type = T; };
 
 template <typename F> cudaError_t by_dtype(DType t, F f) {
@@ -274,6 +319,29 @@ cudaError_t quantize_fp8_rows(DType t, const void* x, uint8_t* q, float* scale, 
     };
     if (vec) run(std::integral_constant<int, V>{}); else run(std::integral_constant<int, 1>{});
     return cudaGetLastError();
+  });
+}
+
+cudaError_t fp8_gemv(DType t, const void* x, const uint8_t* w8, float scale, int e5m2, const void* bias, void* out,
+                     int64_t M, int64_t N, int64_t K, cudaStream_t stream) {
+  if (M * N == 0) return cudaSuccess;
+  if (M > 16 || K % 16 != 0 || !aligned(w8, 16) || !aligned(x, 16)) return cudaErrorInvalidValue;
+  const int warps = 8;
+  const int64_t blocks = (N + warps - 1) / warps;
+  return by_dtype(t, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if constexpr (sizeof(T) == 4) {
+      return cudaErrorInvalidValue;  // 8 float32 values are not one 16-byte vector; the fallback handles float32
+    } else {
+      auto run = [&](auto mtag) {
+        constexpr int MM = decltype(mtag)::value;
+        fp8_gemv_k<T, MM><<<(unsigned)blocks, warps * 32, 0, stream>>>(
+            static_cast<const T*>(x), w8, scale, e5m2 != 0, static_cast<const T*>(bias), static_cast<T*>(out), (int)M,
+            N, K);
+      };
+      if (M <= 4) run(std::integral_constant<int, 4>{}); else run(std::integral_constant<int, 16>{});
+      return cudaGetLastError();
+    }
   });
 }
 

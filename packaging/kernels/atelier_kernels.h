@@ -37,4 +37,11 @@ cudaError_t gated_add(DType t, const void* x, const void* gate0, const void* gat
 cudaError_t quantize_fp8_rows(DType t, const void* x, uint8_t* q, float* scale, int64_t M, int64_t K,
                               cudaStream_t stream);
 
+// Linear with an 8-bit float weight for a few rows (the modulation layers: M = 2 or 4), memory-bound on the weight:
+//   w = round(fp8(w8) * scale) (the dequantised weight in the activation dtype, as the dequant path makes it),
+//   out = round(x w^T + bias), float32 accumulation. x: [M, K] contiguous, M <= 16, K % 16 == 0; w8: [N, K] bytes
+//   (e4m3fn, or e5m2 when e5m2 != 0); bias: [N] or null; out: [M, N].
+cudaError_t fp8_gemv(DType t, const void* x, const uint8_t* w8, float scale, int e5m2, const void* bias, void* out,
+                     int64_t M, int64_t N, int64_t K, cudaStream_t stream);
+
 }  // namespace atelier

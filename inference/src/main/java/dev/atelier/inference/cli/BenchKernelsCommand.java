@@ -99,6 +99,10 @@ final class BenchKernelsCommand implements Callable<Integer> {
             compare("qk_norm_rope_joint/" + n, dt,
                     k -> k.qkNormRopeJoint(qt, w, cosT, sinT, q, w, cos, sin, 1e-6f), ref, nat);
             compare("gelu_tanh/" + n, dt, k -> k.geluTanh(x), ref, nat);
+            NDArray fw = t.randomNormal(0f, (float) (1 / Math.sqrt(dim)), new Shape(4 * dim, dim), dt);
+            NDArray fb = t.randomNormal(0f, 0.02f, new Shape(4 * dim), dt);
+            dev.atelier.inference.nn.Linear fc1 = new dev.atelier.inference.nn.Linear(fw, fb);
+            compare("linear_gelu_tanh/" + n, dt, k -> k.linearGeluTanh(fc1, x), ref, nat);
         }
     }
 
@@ -138,6 +142,27 @@ final class BenchKernelsCommand implements Callable<Integer> {
             float scale = (float) (1.0 / Math.sqrt(k));
             NDArray bias = t.randomNormal(0f, 0.02f, new Shape(nOut), DataType.BFLOAT16);
             Fp8Linear lin = new Fp8Linear(codec, codec.store(codes), scale, bias, nOut, k);
+            try (NDArray x = t.randomNormal(0f, 1f, new Shape(2, k), DataType.BFLOAT16)) {
+                NDArray w = lin.weight();
+                NDArray exact = x.toType(DataType.FLOAT32, false).matMul(w.toType(DataType.FLOAT32, false).transpose())
+                        .add(bias.toType(DataType.FLOAT32, false));
+                codec.useNativeGemv(true);
+                NDArray nat = lin.forward(x);
+                double tNat = time(() -> lin.forward(x));
+                codec.useNativeGemv(false);
+                NDArray deq = lin.forward(x);
+                double tDeq = time(() -> lin.forward(x));
+                codec.useNativeGemv(true);
+                double eNat = relRms(nat, exact);
+                double eDeq = relRms(deq, exact);
+                boolean ok = eNat <= Math.max(2 * eDeq, 1e-3);
+                if (!ok) {
+                    failures++;
+                }
+                System.out.printf(Locale.ROOT, "RESULT kernel fp8_gemv rows=2 %s rel_rms native=%.5f dequant=%.5f |"
+                        + " native_ms=%.4f dequant_ms=%.4f speedup=%.2fx%n", ok ? "ok" : "FAIL", eNat, eDeq, tNat * 1e3,
+                        tDeq * 1e3, tDeq / tNat);
+            }
             for (long rows : new long[] {tokens, 4096 + 300}) {
                 NDArray x = t.randomNormal(0f, 1f, new Shape(1, rows, k), DataType.BFLOAT16);
                 NDArray w = lin.weight();

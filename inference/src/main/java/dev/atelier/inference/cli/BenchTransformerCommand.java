@@ -16,6 +16,7 @@ import dev.atelier.inference.nn.AtelierNative;
 import dev.atelier.inference.nn.FusedKernels;
 import dev.atelier.inference.nn.Kernels;
 import dev.atelier.inference.nn.NativeKernels;
+import dev.atelier.inference.nn.TorchOps;
 import dev.atelier.inference.nn.Weights;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -81,6 +82,10 @@ final class BenchTransformerCommand implements Callable<Integer> {
             + " Kineto) and write a Chrome trace here (one file per configuration, suffixed)")
     Path profile;
 
+    @Option(names = "--fp8", description = "random fp8 (e4m3, kept 8-bit) block weights instead of bf16, as the"
+            + " preset bench makes them; the fp8 matmul follows -Datelier.fp8.mm (auto: native kernels, sm_89+)")
+    boolean fp8;
+
     @Option(names = "--iters", defaultValue = "10")
     int iters;
 
@@ -119,7 +124,12 @@ final class BenchTransformerCommand implements Callable<Integer> {
             QwenImageTransformer.Impl im = impl.equalsIgnoreCase("eager") ? QwenImageTransformer.Impl.EAGER
                     : QwenImageTransformer.Impl.FUSED;
             try (NDManager wm = manager.newSubManager();
-                    QwenImageTransformer model = QwenImageTransformer.load(cfg, new Weights(store, wm, dt), im)) {
+                    RandomFp8Linears rf = fp8 ? new RandomFp8Linears(wm, dt, TorchOps.load(wm).orElse(null)) : null;
+                    QwenImageTransformer model = QwenImageTransformer.load(cfg,
+                            new Weights(store, wm, dt).withLinearFactory(rf), im)) {
+                if (rf != null) {
+                    System.out.println("fp8 weights: " + rf.codec());
+                }
                 try (NDArray probe = wm.ones(new Shape(1), dt)) {
                     sync(probe);
                 }

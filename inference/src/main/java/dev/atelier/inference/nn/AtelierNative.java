@@ -100,6 +100,10 @@ public final class AtelierNative {
         return new PtNDArray((PtNDManager) like.getManager(), handle);
     }
 
+    static PtNDArray wrap(ai.djl.ndarray.NDManager manager, long handle) {
+        return new PtNDArray((PtNDManager) manager, handle);
+    }
+
     static long h(NDArray a) {
         return ((PtNDArray) a).getHandle();
     }
@@ -118,6 +122,15 @@ public final class AtelierNative {
     static native long fp8Linear(long x, long w8, long scaleB, long bias);
 
     static native long quantizeFp8Rows(long x, long scale);
+
+    /** {q [M, K] e4m3, scale [M, 1] float32} of x [..., K] quantised per row. */
+    static native long[] fp8Quantize(long x);
+
+    static native long fp8Mm(long x, long q, long scaleA, long w8, long scaleB, long bias);
+
+    static native long linearGelu(long x, long w, long b);
+
+    static native long fp8Gemv(long x, long w8, float scale, boolean e5m2, long bias);
 
     static native long geluTanh(long x);
 

@@ -39,6 +39,13 @@ public final class Fp8Codec implements AutoCloseable {
     private final Mode mode;
     private volatile boolean scaledMm;
     /** Cleared when the native fp8 matmul fails once (e.g. a card without fp8 tensor cores). */
+    /** Rows up to which {@link #linear} reads the 8-bit weight directly (Atelier's GEMV kernel). */
+    static final long GEMV_MAX_ROWS = 16;
+    private volatile boolean nativeGemv = !"off".equalsIgnoreCase(System.getProperty("atelier.kernels", ""));
+    private final Object quantLock = new Object();
+    private java.lang.ref.WeakReference<NDArray> lastInput = new java.lang.ref.WeakReference<>(null);
+    private NDArray lastQ;
+    private NDArray lastScale;
     private volatile boolean nativeMm = !"off".equalsIgnoreCase(System.getProperty("atelier.kernels", ""));
 
     private Fp8Codec(DType format, DataType computeType, NDManager manager, NDArray lut, TorchOps ops, Mode mode) {
@@ -126,6 +133,11 @@ public final class Fp8Codec implements AutoCloseable {
         this.scaledMm = on && mode == Mode.PACKED && format == DType.F8_E4M3;
     }
 
+    /** Turns Atelier's fp8 GEMV for a few rows on (default, when the kernels are loaded) or off; for benchmarks. */
+    public void useNativeGemv(boolean on) {
+        this.nativeGemv = on;
+    }
+
     public boolean scaledMm() {
         return scaledMm;
     }
@@ -163,6 +175,36 @@ public final class Fp8Codec implements AutoCloseable {
         return r;
     }
 
+    /**
+     * x quantised per row to e4m3 ({q, scale}), computed once for consecutive layers fed the same input (q, k and v
+     * of a stream): the last result is kept, owned by this codec, until another input comes. Inputs are never written
+     * in place between those calls in the models.
+     */
+    private NDArray[] quantized(NDArray x) {
+        synchronized (quantLock) {
+            if (lastInput.get() == x && !x.isReleased() && lastQ != null) {
+                return new NDArray[] {lastQ, lastScale};
+            }
+            dropQuantized();
+            long[] h = AtelierNative.fp8Quantize(AtelierNative.h(x));
+            lastQ = AtelierNative.wrap(manager, h[0]);
+            lastScale = AtelierNative.wrap(manager, h[1]);
+            ai.djl.ndarray.NDScope.unregister(lastQ, lastScale);
+            lastInput = new java.lang.ref.WeakReference<>(x);
+            return new NDArray[] {lastQ, lastScale};
+        }
+    }
+
+    private void dropQuantized() {
+        if (lastQ != null) {
+            lastQ.close();
+            lastScale.close();
+            lastQ = null;
+            lastScale = null;
+        }
+        lastInput = new java.lang.ref.WeakReference<>(null);
+    }
+
     /** Whether {@link #linear} would take Atelier's native fp8 matmul for {@code x} against an [out, in] weight. */
     private boolean nativeMm(NDArray x, long rows, long in, long out) {
         return scaledMm && nativeMm && rows >= SCALED_MM_MIN_ROWS && in % 16 == 0 && out % 16 == 0
@@ -176,15 +218,29 @@ public final class Fp8Codec implements AutoCloseable {
      */
     public NDArray linear(NDArray x, NDArray stored, float scale, NDArray scaleScalar, NDArray bias,
             java.util.function.Supplier<NDArray> scaleRow) {
+        Shape s = x.getShape();
+        long in = s.get(s.dimension() - 1);
+        long rows = s.size() / in;
+        if (nativeGemv && rows <= GEMV_MAX_ROWS && in % 16 == 0 && x.getDevice().isGpu()
+                && (x.getDataType() == DataType.BFLOAT16 || x.getDataType() == DataType.FLOAT16)
+                && AtelierNative.available()) {
+            // the modulation layers (2-4 rows): dequantising the whole weight per call cost ~0.3 ms each
+            try {
+                return AtelierNative.wrap(x, AtelierNative.fp8Gemv(AtelierNative.h(x), AtelierNative.h(stored), scale,
+                        format == DType.F8_E5M2, bias == null ? 0 : AtelierNative.h(bias)));
+            } catch (RuntimeException e) {
+                nativeGemv = false;
+                System.err.println("note: native fp8 GEMV failed (" + e.getMessage() + "); dequantising instead");
+            }
+        }
         if (mode == Mode.PACKED) {
-            Shape s = x.getShape();
-            long in = s.get(s.dimension() - 1);
-            long rows = s.size() / in;
             long out = stored.getShape().get(0);
             if (nativeMm(x, rows, in, out)) {
                 try {
-                    return AtelierNative.wrap(x, AtelierNative.fp8Linear(AtelierNative.h(x), AtelierNative.h(stored),
-                            AtelierNative.h(scaleRow.get()), bias == null ? 0 : AtelierNative.h(bias)));
+                    NDArray[] qs = quantized(x);
+                    return AtelierNative.wrap(x, AtelierNative.fp8Mm(AtelierNative.h(x), AtelierNative.h(qs[0]),
+                            AtelierNative.h(qs[1]), AtelierNative.h(stored), AtelierNative.h(scaleRow.get()),
+                            bias == null ? 0 : AtelierNative.h(bias)));
                 } catch (RuntimeException e) {
                     nativeMm = false;
                     System.err.println("note: native fp8 matmul failed (" + e.getMessage()
@@ -222,6 +278,9 @@ public final class Fp8Codec implements AutoCloseable {
 
     @Override
     public void close() {
+        synchronized (quantLock) {
+            dropQuantized();
+        }
         cpu.close();
         manager.close();
     }

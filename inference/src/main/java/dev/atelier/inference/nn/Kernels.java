@@ -45,6 +45,11 @@ public interface Kernels {
         }
     }
 
+    /** GELU (tanh) of {@code l.forward(x)}: the MLP's first layer and activation. */
+    default NDArray linearGeluTanh(Linear l, NDArray x) {
+        return geluTanh(l.forward(x));
+    }
+
     /** GELU, tanh approximation. */
     NDArray geluTanh(NDArray x);
 

@@ -14,6 +14,8 @@ import ai.djl.ndarray.types.DataType;
 public final class NativeKernels implements Kernels {
     private final Kernels fallback;
     private volatile boolean enabled = true;
+    /** {@code -Datelier.kernels.gelu=false}: GEMM then a separate GELU kernel (to measure the epilogue). */
+    private final boolean geluEpilogue = !"false".equalsIgnoreCase(System.getProperty("atelier.kernels.gelu", ""));
 
     private NativeKernels(Kernels fallback) {
         this.fallback = fallback;
@@ -117,6 +119,20 @@ public final class NativeKernels implements Kernels {
         AtelierNative.qkNormRopeInto(AtelierNative.h(img), AtelierNative.h(imgWeight), eps, AtelierNative.h(imgCos),
                 AtelierNative.h(imgSin), AtelierNative.h(out), st);
         return out;
+    }
+
+    /**
+     * One cuBLASLt GEMM with bias and GELU(tanh) in its epilogue for plain resident layers without adapters (the GELU
+     * is applied to the float32 accumulator before the single rounding, where diffusers rounds the GEMM output first).
+     */
+    @Override
+    public NDArray linearGeluTanh(Linear l, NDArray x) {
+        if (!geluEpilogue || !use(x) || x.getDataType() == DataType.FLOAT32 || l.getClass() != Linear.class || !l.adapters().isEmpty()
+                || l.bias() == null || l.weight() == null) {
+            return fallback.linearGeluTanh(l, x);
+        }
+        return AtelierNative.wrap(x, AtelierNative.linearGelu(AtelierNative.h(x), AtelierNative.h(l.weight()),
+                AtelierNative.h(l.bias())));
     }
 
     @Override

@@ -31,7 +31,7 @@ public final class FeedForward {
 
     public NDArray forward(NDArray x, Kernels k) {
         return Scopes.one(() -> {
-            NDArray y = out.forward(k.geluTanh(proj.forward(x)));
+            NDArray y = out.forward(k.linearGeluTanh(proj, x));
             return y;
         });
     }

@@ -29,7 +29,7 @@ if [ -n "${DIFFUSERS_GIT:-}" ]; then
   git -C "$DIFFUSERS_GIT" archive $COMMIT $paths | tar -x -C "$S/diffusers"
 fi
 (cd "$ROOT" && mvn -B -q -pl inference package -DskipTests)
-STAGE_DIR=$S/jvm JRE_MODULES=java.base,java.desktop,java.logging,java.management,java.naming,java.sql,java.xml,jdk.unsupported,jdk.zipfs \
+STAGE_DIR=$S/jvm JRE_MODULES=java.base,java.desktop,java.logging,java.management,java.naming,java.sql,java.xml,jdk.jfr,jdk.unsupported,jdk.zipfs \
   bash /work/shared/device/stage.sh "$ROOT/inference" target/atelier-inference.jar
 # not used by the bench; keeps the call under the 64 MiB that travels (with the main checkout's tracked files)
 rm -f "$S"/jvm/lib/tokenizers-*.jar "$S"/jvm/lib/webp-imageio-*.jar "$S"/jvm/lib/kotlin-stdlib-*.jar

@@ -119,8 +119,8 @@ public final class QwenDoubleStreamAttention {
         if (fused != null && q.adapters().isEmpty() && k.adapters().isEmpty() && v.adapters().isEmpty()) {
             NDArray y = Linear.linear(x, fused[0], fused[1]);
             long n = q.outFeatures();
-            return new NDArray[] {y.get(new NDIndex("..., :{}", n)), y.get(new NDIndex("..., {}:{}", n, 2 * n)),
-                y.get(new NDIndex("..., {}:", 2 * n))};
+            return new NDArray[] {y.get(NDIndex.sliceAxis(2, 0, n)), y.get(NDIndex.sliceAxis(2, n, 2 * n)),
+                y.get(NDIndex.sliceAxis(2, 2 * n, 3 * n))};
         }
         return new NDArray[] {q.forward(x), k.forward(x), v.forward(x)};
     }
@@ -149,8 +149,8 @@ public final class QwenDoubleStreamAttention {
             NDArray v = NDArrays.concat(new NDList(tv, iv), 1).transpose(0, 2, 1, 3);
             NDArray o = attention.attend(q, key, v, jointMask).transpose(0, 2, 1, 3)
                     .reshape(b, st + si, (long) heads * headDim);
-            NDArray txtOut = toAddOut.forward(o.get(new NDIndex(":, :{}", st)));
-            NDArray imgOut = toOut.forward(o.get(new NDIndex(":, {}:", st)));
+            NDArray txtOut = toAddOut.forward(o.get(NDIndex.sliceAxis(1, 0, st)));
+            NDArray imgOut = toOut.forward(o.get(NDIndex.sliceAxis(1, st, st + si)));
             return new NDArray[] {imgOut, txtOut};
         });
     }

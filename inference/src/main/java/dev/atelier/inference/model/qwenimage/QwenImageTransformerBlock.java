@@ -99,8 +99,8 @@ public final class QwenImageTransformerBlock {
         long b = twoSets ? rows / 2 : rows;
         for (int half = 0; half < 2; half++) {
             long base = (long) half * 3 * dim;
-            NDArray[] p0 = chunk3(params.get(new NDIndex(":{}", b)), base);
-            NDArray[] p1 = twoSets ? chunk3(params.get(new NDIndex("{}:", b)), base) : p0;
+            NDArray[] p0 = chunk3(params.get(NDIndex.sliceAxis(0, 0, b)), base);
+            NDArray[] p1 = twoSets ? chunk3(params.get(NDIndex.sliceAxis(0, b, rows)), base) : p0;
             out[half] = new Mod(p0[0], p0[1], p0[2], p1[0], p1[1], p1[2]);
         }
         return out;
@@ -108,9 +108,9 @@ public final class QwenImageTransformerBlock {
 
     private NDArray[] chunk3(NDArray p, long base) {
         return new NDArray[] {
-            p.get(new NDIndex(":, {}:{}", base, base + dim)),
-            p.get(new NDIndex(":, {}:{}", base + dim, base + 2L * dim)),
-            p.get(new NDIndex(":, {}:{}", base + 2L * dim, base + 3L * dim)),
+            p.get(NDIndex.sliceAxis(1, base, base + dim)),
+            p.get(NDIndex.sliceAxis(1, base + dim, base + 2L * dim)),
+            p.get(NDIndex.sliceAxis(1, base + 2L * dim, base + 3L * dim)),
         };
     }
 

@@ -27,10 +27,14 @@ if [ -n "${DIFFUSERS_GIT:-}" ]; then
     echo src/diffusers/pipelines/qwenimage)
   # shellcheck disable=SC2086
   git -C "$DIFFUSERS_GIT" archive $COMMIT $paths | tar -x -C "$S/diffusers"
+  # not on the transformer's import path (lazy in diffusers/models/__init__.py); keeps the call under 64 MiB
+  rm -rf "$S/diffusers/src/diffusers/models/autoencoders" "$S/diffusers/src/diffusers/models/controlnets" \
+    "$S/diffusers/src/diffusers/pipelines/qwenimage"
 fi
 (cd "$ROOT" && mvn -B -q -pl inference package -DskipTests)
 STAGE_DIR=$S/jvm JRE_MODULES=java.base,java.desktop,java.logging,java.management,java.naming,java.sql,java.xml,jdk.jfr,jdk.unsupported,jdk.zipfs \
   bash /work/shared/device/stage.sh "$ROOT/inference" target/atelier-inference.jar
 # not used by the bench; keeps the call under the 64 MiB that travels (with the main checkout's tracked files)
-rm -f "$S"/jvm/lib/tokenizers-*.jar "$S"/jvm/lib/webp-imageio-*.jar "$S"/jvm/lib/kotlin-stdlib-*.jar
+rm -f "$S"/jvm/lib/tokenizers-*.jar "$S"/jvm/lib/webp-imageio-*.jar "$S"/jvm/lib/kotlin-stdlib-*.jar \
+  "$S"/jvm/lib/commons-compress-*.jar
 du -sh "$S" "$S"/*

@@ -35,10 +35,22 @@ public final class ModelSetup {
     }
 
     /**
-     * A complete Qwen-Image-2512 diffusers folder: {@code dir} itself or one of its siblings (the usual layout keeps
-     * both models side by side), else null.
+     * Where text-to-image runs from: the Qwen-Image-2512 transformer file of a ComfyUI {@code models/} folder that
+     * also has the text encoder and VAE, or a complete Qwen-Image-2512 diffusers folder ({@code dir} itself or one of
+     * its siblings: the usual layout keeps both models side by side); else null.
      */
     static Path textToImage(Path dir) {
+        if (!Files.isRegularFile(dir.resolve("model_index.json")) && Stream.of("diffusion_models", "unet")
+                .anyMatch(s -> Files.isDirectory(dir.resolve(s)))) {
+            // a ComfyUI models/ folder holding the 2512 transformer beside Edit-2511's: same text encoder and VAE
+            ModelScan s = comfy(dir);
+            boolean shared = s.of("text_encoder").size() > 0 && s.of("vae").size() > 0;
+            Path t2i = s.of("transformer").stream().filter(t -> t.architecture().contains("2512"))
+                    .map(ModelScan.Component::path).findFirst().orElse(null);
+            if (shared && t2i != null) {
+                return t2i;
+            }
+        }
         List<Path> candidates = new ArrayList<>();
         candidates.add(dir);
         Path parent = dir.toAbsolutePath().getParent();

@@ -163,12 +163,13 @@ public final class QwenImageRunners implements AutoCloseable {
     }
 
     private synchronized ModelBundle bundle(Path dir, ModelBundle.Kind kind, JobContext ctx, Request r) {
-        if (bundle == null || !bundle.dir().equals(dir)) {
+        if (bundle == null || !bundle.dir().equals(dir) || bundle.kind() != kind) {
+            // another folder, or the other family of a ComfyUI folder that holds both (Edit-2511 and 2512)
             if (bundle != null) {
                 bundle.close();
                 bundle = null;
             }
-            bundle = ModelBundle.open(dir, root, target.device(), target.dtype());
+            bundle = ModelBundle.open(dir, root, target.device(), target.dtype(), kind);
         }
         if (!notesShown && (target.gpu() || !target.notes().isEmpty())) {
             notesShown = true;

@@ -229,6 +229,9 @@ public final class Fp8Codec implements AutoCloseable {
                 return AtelierNative.wrap(x, AtelierNative.fp8Gemv(AtelierNative.h(x), AtelierNative.h(stored), scale,
                         format == DType.F8_E5M2, bias == null ? 0 : AtelierNative.h(bias)));
             } catch (RuntimeException e) {
+                if (dev.atelier.inference.runtime.OomPolicy.classify(e).isPresent()) {
+                    throw e;
+                }
                 nativeGemv = false;
                 System.err.println("note: native fp8 GEMV failed (" + e.getMessage() + "); dequantising instead");
             }
@@ -242,6 +245,9 @@ public final class Fp8Codec implements AutoCloseable {
                             AtelierNative.h(qs[1]), AtelierNative.h(stored), AtelierNative.h(scaleRow.get()),
                             bias == null ? 0 : AtelierNative.h(bias)));
                 } catch (RuntimeException e) {
+                    if (dev.atelier.inference.runtime.OomPolicy.classify(e).isPresent()) {
+                        throw e; // the engine's OOM policy retries with a tighter plan
+                    }
                     nativeMm = false;
                     System.err.println("note: native fp8 matmul failed (" + e.getMessage()
                             + "); using the ops file's fp8 path from now on");

@@ -3,6 +3,7 @@ package dev.atelier.inference.nn;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import java.util.function.Supplier;
 
 /**
  * {@link Kernels} on Atelier's CUDA kernels ({@link AtelierNative}): one kernel per chain (norm + modulation, gated
@@ -14,6 +15,7 @@ import ai.djl.ndarray.types.DataType;
 public final class NativeKernels implements Kernels {
     private final Kernels fallback;
     private volatile boolean enabled = true;
+    private volatile boolean warned;
     /** {@code -Datelier.kernels.gelu=false}: GEMM then a separate GELU kernel (to measure the epilogue). */
     private final boolean geluEpilogue = !"false".equalsIgnoreCase(System.getProperty("atelier.kernels.gelu", ""));
 
@@ -50,6 +52,27 @@ public final class NativeKernels implements Kernels {
         return t == DataType.BFLOAT16 || t == DataType.FLOAT16 || t == DataType.FLOAT32;
     }
 
+    /**
+     * The native result, or the fallback's when the kernels are off for {@code x} or refuse its layout (their argument
+     * checks throw IllegalArgumentException before any launch). Other failures (CUDA out of memory included)
+     * propagate: the engine's OOM policy handles those.
+     */
+    private NDArray call(NDArray x, Supplier<NDArray> nat, Supplier<NDArray> fb) {
+        if (!use(x)) {
+            return fb.get();
+        }
+        try {
+            return nat.get();
+        } catch (IllegalArgumentException e) {
+            if (!warned) {
+                warned = true;
+                System.err.println("note: a native kernel refused its input (" + e.getMessage()
+                        + "); that call takes the ops file");
+            }
+            return fb.get();
+        }
+    }
+
     @Override
     public NDArray rmsNorm(NDArray x, NDArray weight, float eps) {
         return fallback.rmsNorm(x, weight, eps);
@@ -57,68 +80,59 @@ public final class NativeKernels implements Kernels {
 
     @Override
     public NDArray normModulate(NDArray x, NDArray shift, NDArray scale, float eps) {
-        if (!use(x)) {
-            return fallback.normModulate(x, shift, scale, eps);
-        }
-        long s = x.getShape().get(1);
-        return AtelierNative.wrap(x, AtelierNative.normModulate(AtelierNative.h(x), AtelierNative.h(shift),
-                AtelierNative.h(scale), AtelierNative.h(shift), AtelierNative.h(scale), s, eps));
+        return call(x, () -> AtelierNative.wrap(x, AtelierNative.normModulate(AtelierNative.h(x),
+                AtelierNative.h(shift), AtelierNative.h(scale), AtelierNative.h(shift), AtelierNative.h(scale),
+                x.getShape().get(1), eps)), () -> fallback.normModulate(x, shift, scale, eps));
     }
 
     @Override
     public NDArray normModulateSplit(NDArray x, NDArray shift0, NDArray scale0, NDArray shift1, NDArray scale1,
             long split, float eps) {
-        if (!use(x)) {
-            return fallback.normModulateSplit(x, shift0, scale0, shift1, scale1, split, eps);
-        }
-        return AtelierNative.wrap(x, AtelierNative.normModulate(AtelierNative.h(x), AtelierNative.h(shift0),
-                AtelierNative.h(scale0), AtelierNative.h(shift1), AtelierNative.h(scale1), split, eps));
+        return call(x, () -> AtelierNative.wrap(x, AtelierNative.normModulate(AtelierNative.h(x),
+                AtelierNative.h(shift0), AtelierNative.h(scale0), AtelierNative.h(shift1), AtelierNative.h(scale1), split,
+                eps)), () -> fallback.normModulateSplit(x, shift0, scale0, shift1, scale1, split, eps));
     }
 
     @Override
     public NDArray gatedAdd(NDArray x, NDArray gate, NDArray y) {
-        if (!use(x)) {
-            return fallback.gatedAdd(x, gate, y);
-        }
-        long s = x.getShape().get(1);
-        return AtelierNative.wrap(x, AtelierNative.gatedAdd(AtelierNative.h(x), AtelierNative.h(gate),
-                AtelierNative.h(gate), AtelierNative.h(y), s));
+        return call(x, () -> AtelierNative.wrap(x, AtelierNative.gatedAdd(AtelierNative.h(x), AtelierNative.h(gate),
+                AtelierNative.h(gate), AtelierNative.h(y), x.getShape().get(1))), () -> fallback.gatedAdd(x, gate, y));
     }
 
     @Override
     public NDArray gatedAddSplit(NDArray x, NDArray gate0, NDArray gate1, NDArray y, long split) {
-        if (!use(x)) {
-            return fallback.gatedAddSplit(x, gate0, gate1, y, split);
-        }
-        return AtelierNative.wrap(x, AtelierNative.gatedAdd(AtelierNative.h(x), AtelierNative.h(gate0),
-                AtelierNative.h(gate1), AtelierNative.h(y), split));
+        return call(x, () -> AtelierNative.wrap(x, AtelierNative.gatedAdd(AtelierNative.h(x), AtelierNative.h(gate0),
+                AtelierNative.h(gate1), AtelierNative.h(y), split)), () -> fallback.gatedAddSplit(x, gate0, gate1, y, split));
     }
 
     @Override
     public NDArray qkNormRope(NDArray x, NDArray weight, float eps, NDArray cos, NDArray sin) {
-        if (!use(x)) {
-            return fallback.qkNormRope(x, weight, eps, cos, sin);
-        }
-        NDArray out = AtelierNative.wrap(x, AtelierNative.emptyTokens(AtelierNative.h(x), x.getShape().get(1)));
-        AtelierNative.qkNormRopeInto(AtelierNative.h(x), AtelierNative.h(weight), eps, AtelierNative.h(cos),
-                AtelierNative.h(sin), AtelierNative.h(out), 0);
-        return out;
+        return call(x, () -> {
+            NDArray out = AtelierNative.wrap(x, AtelierNative.emptyTokens(AtelierNative.h(x), x.getShape().get(1)));
+            AtelierNative.qkNormRopeInto(AtelierNative.h(x), AtelierNative.h(weight), eps, AtelierNative.h(cos),
+                    AtelierNative.h(sin), AtelierNative.h(out), 0);
+            return out;
+        }, () -> fallback.qkNormRope(x, weight, eps, cos, sin));
     }
 
     @Override
     public NDArray qkNormRopeJoint(NDArray txt, NDArray txtWeight, NDArray txtCos, NDArray txtSin, NDArray img,
             NDArray imgWeight, NDArray imgCos, NDArray imgSin, float eps) {
-        if (!use(img) || txt.getDataType() != img.getDataType()) {
-            return fallback.qkNormRopeJoint(txt, txtWeight, txtCos, txtSin, img, imgWeight, imgCos, imgSin, eps);
+        Supplier<NDArray> fb = () -> fallback.qkNormRopeJoint(txt, txtWeight, txtCos, txtSin, img, imgWeight, imgCos,
+                imgSin, eps);
+        if (txt.getDataType() != img.getDataType()) {
+            return fb.get();
         }
-        long st = txt.getShape().get(1);
-        NDArray out = AtelierNative.wrap(img,
-                AtelierNative.emptyTokens(AtelierNative.h(img), st + img.getShape().get(1)));
-        AtelierNative.qkNormRopeInto(AtelierNative.h(txt), AtelierNative.h(txtWeight), eps, AtelierNative.h(txtCos),
-                AtelierNative.h(txtSin), AtelierNative.h(out), 0);
-        AtelierNative.qkNormRopeInto(AtelierNative.h(img), AtelierNative.h(imgWeight), eps, AtelierNative.h(imgCos),
-                AtelierNative.h(imgSin), AtelierNative.h(out), st);
-        return out;
+        return call(img, () -> {
+            long st = txt.getShape().get(1);
+            NDArray out = AtelierNative.wrap(img,
+                    AtelierNative.emptyTokens(AtelierNative.h(img), st + img.getShape().get(1)));
+            AtelierNative.qkNormRopeInto(AtelierNative.h(txt), AtelierNative.h(txtWeight), eps, AtelierNative.h(txtCos),
+                    AtelierNative.h(txtSin), AtelierNative.h(out), 0);
+            AtelierNative.qkNormRopeInto(AtelierNative.h(img), AtelierNative.h(imgWeight), eps, AtelierNative.h(imgCos),
+                    AtelierNative.h(imgSin), AtelierNative.h(out), st);
+            return out;
+        }, fb);
     }
 
     /**
@@ -137,12 +151,13 @@ public final class NativeKernels implements Kernels {
 
     @Override
     public NDArray geluTanh(NDArray x) {
-        return use(x) ? AtelierNative.wrap(x, AtelierNative.geluTanh(AtelierNative.h(x))) : fallback.geluTanh(x);
+        return call(x, () -> AtelierNative.wrap(x, AtelierNative.geluTanh(AtelierNative.h(x))),
+                () -> fallback.geluTanh(x));
     }
 
     @Override
     public NDArray silu(NDArray x) {
-        return use(x) ? AtelierNative.wrap(x, AtelierNative.silu(AtelierNative.h(x))) : fallback.silu(x);
+        return call(x, () -> AtelierNative.wrap(x, AtelierNative.silu(AtelierNative.h(x))), () -> fallback.silu(x));
     }
 
     @Override

@@ -113,6 +113,15 @@ public final class ComfyModelSource {
      * {@code diffusion_models/} — or null when {@code path} is neither (a diffusers folder, say).
      */
     public static ComfyModelSource detect(Path path) {
+        return detect(path, null);
+    }
+
+    /**
+     * As {@link #detect(Path)}; when the folder holds transformers of both families (Edit-2511 and 2512 side by side,
+     * one text encoder and VAE for both), {@code preferred} picks the family (null: Edit). A pinned file decides by
+     * itself.
+     */
+    public static ComfyModelSource detect(Path path, ModelBundle.Kind preferred) {
         if (path == null || !Files.exists(path)) {
             return null;
         }
@@ -155,6 +164,8 @@ public final class ComfyModelSource {
         ModelBundle.Kind kind;
         if (pin != null) {
             kind = pin.edit() ? ModelBundle.Kind.EDIT : ModelBundle.Kind.TEXT_TO_IMAGE;
+        } else if (preferred == ModelBundle.Kind.TEXT_TO_IMAGE && found.stream().anyMatch(c -> !c.edit())) {
+            kind = ModelBundle.Kind.TEXT_TO_IMAGE;
         } else if (found.stream().anyMatch(Candidate::edit)) {
             kind = ModelBundle.Kind.EDIT;
         } else if (!found.isEmpty()) {

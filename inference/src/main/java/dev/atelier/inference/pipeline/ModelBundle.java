@@ -116,10 +116,18 @@ public final class ModelBundle implements AutoCloseable {
      * {@code diffusion_models/}, see {@link ComfyModelSource}); nothing is loaded yet.
      */
     public static ModelBundle open(Path dir, NDManager parent, Device device, DataType dtype) {
+        return open(dir, parent, device, dtype, null);
+    }
+
+    /**
+     * As {@link #open(Path, NDManager, Device, DataType)}; {@code preferred} picks the model family of a ComfyUI
+     * folder that holds both (see {@link ComfyModelSource#detect(Path, Kind)}); null = Edit.
+     */
+    public static ModelBundle open(Path dir, NDManager parent, Device device, DataType dtype, Kind preferred) {
         if (dir == null || !Files.exists(dir)) {
             throw missing("the model folder " + dir + " does not exist", "Choose the folder that holds model_index.json.");
         }
-        ComfyModelSource comfy = ComfyModelSource.detect(dir);
+        ComfyModelSource comfy = ComfyModelSource.detect(dir, preferred);
         if (comfy != null) {
             return new ModelBundle(dir, comfy.kind(), comfy.className(), device, dtype, parent, comfy);
         }

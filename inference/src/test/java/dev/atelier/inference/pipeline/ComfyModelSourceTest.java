@@ -144,6 +144,26 @@ class ComfyModelSourceTest {
     }
 
     @Test
+    void aFolderWithBothFamiliesServesEditsAndTextToImage() throws Exception {
+        Path both = ComfyFolders.models(tmp.resolve("both"), List.of(ComfyFolders.BF16), true);
+        Path t2iFile = ComfyFolders.t2iModels(tmp.resolve("t2i-source"))
+                .resolve("diffusion_models/qwen_image_2512_tiny.safetensors");
+        java.nio.file.Files.copy(t2iFile, both.resolve("diffusion_models/qwen_image_2512_tiny.safetensors"));
+        assertEquals(ModelBundle.Kind.EDIT, ComfyModelSource.detect(both).kind(), "edits by default");
+        ComfyModelSource t = ComfyModelSource.detect(both, ModelBundle.Kind.TEXT_TO_IMAGE);
+        assertEquals(ModelBundle.Kind.TEXT_TO_IMAGE, t.kind());
+        assertEquals("qwen_image_2512_tiny.safetensors", t.choose(WeightVariant.AUTO).file().getFileName().toString());
+        assertEquals(ModelBundle.Kind.EDIT, ComfyModelSource.detect(both, ModelBundle.Kind.EDIT).kind());
+        var scan = dev.atelier.inference.api.ModelSetup.scan(both);
+        assertTrue(scan.canEdit(), scan.missing() + " " + scan.problems());
+        assertEquals(both.resolve("diffusion_models/qwen_image_2512_tiny.safetensors").toAbsolutePath(),
+                scan.generateModel().toAbsolutePath(), "the studio offers text-to-image from the same folder");
+        try (NDManager m = root.newSubManager(); ModelBundle b = ModelBundle.open(scan.generateModel(), m)) {
+            assertEquals(ModelBundle.Kind.TEXT_TO_IMAGE, b.kind());
+        }
+    }
+
+    @Test
     void theStudiosModelSetUpAnswerOpens() {
         var scan = dev.atelier.inference.api.ModelSetup.scan(models);
         assertTrue(scan.canEdit(), scan.missing() + " " + scan.problems());

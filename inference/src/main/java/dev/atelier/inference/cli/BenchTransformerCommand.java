@@ -3,6 +3,7 @@ package dev.atelier.inference.cli;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.atelier.inference.io.RandomWeightStore;
@@ -85,6 +86,11 @@ final class BenchTransformerCommand implements Callable<Integer> {
     @Option(names = "--fp8", description = "random fp8 (e4m3, kept 8-bit) block weights instead of bf16, as the"
             + " preset bench makes them; the fp8 matmul follows -Datelier.fp8.mm (auto: native kernels, sm_89+)")
     boolean fp8;
+
+    @Option(names = "--cfg-pair", description = "also time one true-CFG step both ways: the pipelines' batched pair"
+            + " (B = 2, the negative prompt this many tokens shorter, padded and masked) and two unmasked batch-1"
+            + " forwards (diffusers' way)")
+    Integer cfgPairShorter;
 
     @Option(names = "--iters", defaultValue = "10")
     int iters;
@@ -189,10 +195,57 @@ final class BenchTransformerCommand implements Callable<Integer> {
                     }
                     }
                     }
+                    if (cfgPairShorter != null) {
+                        cfgPair(model, in, hidden, enc, t, images, dt);
+                    }
                 }
             }
         }
         return 0;
+    }
+
+    /** One CFG step: batched with a padded, masked negative prompt vs two unmasked batch-1 forwards. */
+    private void cfgPair(QwenImageTransformer model, NDManager in, NDArray hidden, NDArray enc, NDArray t,
+            List<ImageShape> images, DataType dt) {
+        long shorter = Math.max(1, txt - cfgPairShorter);
+        NDArray hidden2 = hidden.repeat(0, 2);
+        NDArray enc2 = enc.repeat(0, 2);
+        boolean[] m = new boolean[2 * txt];
+        for (int i = 0; i < txt; i++) {
+            m[i] = true;
+            m[txt + i] = i < shorter;
+        }
+        NDArray mask = in.create(m, new Shape(2, txt));
+        NDArray t2 = t.repeat(0, 2);
+        NDArray encNeg = enc.get(NDIndex.sliceAxis(1, 0, shorter));
+        List<List<ImageShape>> one = List.of(images);
+        List<List<ImageShape>> two = List.of(images, images);
+        double[] batched = timeOf(() -> model.forward(hidden2, enc2, mask, t2, two));
+        double[] seq = timeOf(() -> {
+            try (NDArray a = model.forward(hidden, enc, null, t, one)) {
+                return model.forward(hidden, encNeg, null, t, one);
+            }
+        });
+        System.out.printf(Locale.ROOT, "RESULT cfg-step batched_masked_s=%.4f (min %.4f) sequential_unmasked_s=%.4f"
+                        + " (min %.4f) text=%d/%d kernels=%s%n", median(batched), Arrays.stream(batched).min().orElse(0),
+                median(seq), Arrays.stream(seq).min().orElse(0), txt, shorter, model.kernels().name());
+    }
+
+    private double[] timeOf(java.util.function.Supplier<NDArray> f) {
+        for (int i = 0; i < warmup; i++) {
+            try (NDArray out = f.get()) {
+                sync(out);
+            }
+        }
+        double[] times = new double[iters];
+        for (int i = 0; i < iters; i++) {
+            long s = System.nanoTime();
+            try (NDArray out = f.get()) {
+                sync(out);
+            }
+            times[i] = (System.nanoTime() - s) / 1e9;
+        }
+        return times;
     }
 
     private double[] time(QwenImageTransformer model, NDArray hidden, NDArray enc, NDArray t,

@@ -34,8 +34,8 @@ public interface Kernels {
     NDArray qkNormRope(NDArray x, NDArray weight, float eps, NDArray cos, NDArray sin);
 
     /**
-     * {@link #qkNormRope} of the text and the image stream joined along tokens as {@code [text, image]}:
-     * {@code [B, St + Si, H, D]} (the layout joint attention takes).
+     * {@link #qkNormRope} of two streams joined along tokens in argument order (the transformer passes text then
+     * image, or image then text for per-sample attention over a valid-key prefix): {@code [B, S1 + S2, H, D]}.
      */
     default NDArray qkNormRopeJoint(NDArray txt, NDArray txtWeight, NDArray txtCos, NDArray txtSin, NDArray img,
             NDArray imgWeight, NDArray imgCos, NDArray imgSin, float eps) {

@@ -133,9 +133,25 @@ public final class QwenDoubleStreamAttention {
      */
     public NDArray[] forward(NDArray img, NDArray txt, NDArray jointMask, QwenEmbedRope.Freqs rope, Kernels k,
             Attention attention) {
+        return forward(img, txt, jointMask, null, rope, k, attention);
+    }
+
+    /**
+     * As {@link #forward(NDArray, NDArray, NDArray, QwenEmbedRope.Freqs, Kernels, Attention)}; with
+     * {@code textLengths} (each prompt's valid tokens first, padding after) attention runs per sample over its valid
+     * keys and no mask: the joint sequence is laid out [image, text] so that those keys are a prefix (a view, no
+     * copy). Same result as the masked attention for every query row, padded ones included: a key mask only removes
+     * keys, and the order of keys does not change attention. This keeps padded batches (the CFG pair) on the fused
+     * kernels that take no mask.
+     */
+    public NDArray[] forward(NDArray img, NDArray txt, NDArray jointMask, long[] textLengths,
+            QwenEmbedRope.Freqs rope, Kernels k, Attention attention) {
         long b = img.getShape().get(0);
         long si = img.getShape().get(1);
         long st = txt.getShape().get(1);
+        if (textLengths != null) {
+            return perSample(img, txt, textLengths, rope, k, attention);
+        }
         return Scopes.many(() -> {
             NDArray[] ip = qkv(img, imgQkv, toQ, toK, toV);
             NDArray[] tp = qkv(txt, txtQkv, addQProj, addKProj, addVProj);
@@ -151,6 +167,39 @@ public final class QwenDoubleStreamAttention {
                     .reshape(b, st + si, (long) heads * headDim);
             NDArray txtOut = toAddOut.forward(o.get(NDIndex.sliceAxis(1, 0, st)));
             NDArray imgOut = toOut.forward(o.get(NDIndex.sliceAxis(1, st, st + si)));
+            return new NDArray[] {imgOut, txtOut};
+        });
+    }
+
+    private NDArray[] perSample(NDArray img, NDArray txt, long[] textLengths, QwenEmbedRope.Freqs rope, Kernels k,
+            Attention attention) {
+        long b = img.getShape().get(0);
+        long si = img.getShape().get(1);
+        long st = txt.getShape().get(1);
+        if (textLengths.length != b) {
+            throw new IllegalArgumentException("text lengths for " + textLengths.length + " samples, batch is " + b);
+        }
+        return Scopes.many(() -> {
+            NDArray[] ip = qkv(img, imgQkv, toQ, toK, toV);
+            NDArray[] tp = qkv(txt, txtQkv, addQProj, addKProj, addVProj);
+            // joint [B, Si + St, H, Dh], order [image, text]
+            NDArray q = k.qkNormRopeJoint(heads(ip[0]), normQ, rope.imgCos(), rope.imgSin(), heads(tp[0]), normAddedQ,
+                    rope.txtCos(), rope.txtSin(), EPS).transpose(0, 2, 1, 3);
+            NDArray key = k.qkNormRopeJoint(heads(ip[1]), normK, rope.imgCos(), rope.imgSin(), heads(tp[1]),
+                    normAddedK, rope.txtCos(), rope.txtSin(), EPS).transpose(0, 2, 1, 3);
+            NDArray v = NDArrays.concat(new NDList(heads(ip[2]), heads(tp[2])), 1).transpose(0, 2, 1, 3);
+            NDList outs = new NDList();
+            for (int i = 0; i < b; i++) {
+                long valid = si + textLengths[i];
+                NDArray qi = q.get(NDIndex.sliceAxis(0, i, i + 1));
+                NDArray ki = key.get(new NDIndex().addSliceDim(i, i + 1).addAllDim().addSliceDim(0, valid));
+                NDArray vi = v.get(new NDIndex().addSliceDim(i, i + 1).addAllDim().addSliceDim(0, valid));
+                outs.add(attention.attend(qi, ki, vi, null).transpose(0, 2, 1, 3)); // [1, S, H, Dh]
+            }
+            NDArray all = b == 1 ? outs.singletonOrThrow() : NDArrays.concat(outs, 0);
+            NDArray o = all.reshape(b, si + st, (long) heads * headDim);
+            NDArray imgOut = toOut.forward(o.get(NDIndex.sliceAxis(1, 0, si)));
+            NDArray txtOut = toAddOut.forward(o.get(NDIndex.sliceAxis(1, si, si + st)));
             return new NDArray[] {imgOut, txtOut};
         });
     }

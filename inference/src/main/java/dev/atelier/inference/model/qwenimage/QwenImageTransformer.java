@@ -269,8 +269,8 @@ public final class QwenImageTransformer implements AutoCloseable {
             NDArray siluImg = kernels.silu(temb);
             NDArray tembTxt = config.zeroCondT() ? temb.get(new NDIndex(":{}", b)) : temb;
             NDArray siluTxt = config.zeroCondT() ? kernels.silu(tembTxt) : siluImg;
-            var ctx = new QwenImageTransformerBlock.Context(siluImg, siluTxt, split, jointMask, rope, kernels,
-                    attention);
+            var ctx = new QwenImageTransformerBlock.Context(siluImg, siluTxt, split, jointMask,
+                    jointMask == null ? null : prefixLengths(encoderHiddenStatesMask), rope, kernels, attention);
             BlockStreamer st = streamer;
             for (int i = 0; i < blocks.size(); i++) {
                 if (st != null) {
@@ -307,6 +307,39 @@ public final class QwenImageTransformer implements AutoCloseable {
     }
 
     /** Text mask + all-true image mask, or null when there is no padding (then attention needs no mask). */
+    /**
+     * Per sample, the number of valid text tokens when each row of the mask is valid tokens then padding (how the
+     * pipelines pad prompts of different lengths), else null (a mask with holes keeps the masked attention).
+     */
+    static long[] prefixLengths(NDArray textMask) {
+        if (textMask == null || "masked".equalsIgnoreCase(System.getProperty("atelier.attention.padding", ""))) {
+            return null;
+        }
+        long b = textMask.getShape().get(0);
+        int l = (int) textMask.getShape().get(1);
+        boolean[] m;
+        try (NDArray bm = textMask.toType(DataType.BOOLEAN, false)) {
+            m = bm.toBooleanArray();
+        }
+        long[] lengths = new long[(int) b];
+        for (int i = 0; i < b; i++) {
+            int n = 0;
+            while (n < l && m[i * l + n]) {
+                n++;
+            }
+            for (int j = n; j < l; j++) {
+                if (m[i * l + j]) {
+                    return null;
+                }
+            }
+            if (n == 0) {
+                return null;
+            }
+            lengths[i] = n;
+        }
+        return lengths;
+    }
+
     private static NDArray jointMask(NDArray textMask, long b, long n) {
         if (textMask == null) {
             return null;

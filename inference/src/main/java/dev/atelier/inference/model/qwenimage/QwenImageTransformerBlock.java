@@ -56,8 +56,13 @@ public final class QwenImageTransformerBlock {
     }
 
     /** Per-forward inputs shared by every block. */
+    /**
+     * @param jointMask   [B, St + Si] key mask, or null when every text token is valid
+     * @param textLengths with a mask whose padding is at the end of each prompt: the valid text tokens per sample
+     *                    (attention then runs per sample over the valid keys, without a mask), else null
+     */
     public record Context(NDArray siluTembImg, NDArray siluTembTxt, long split, NDArray jointMask,
-            QwenEmbedRope.Freqs rope, Kernels kernels, Attention attention) {
+            long[] textLengths, QwenEmbedRope.Freqs rope, Kernels kernels, Attention attention) {
         /** zero_cond_t: image modulation rows are [t (B rows), 0 (B rows)]. */
         boolean zeroCond() {
             return split >= 0;
@@ -79,7 +84,8 @@ public final class QwenImageTransformerBlock {
 
             NDArray imgModulated = modulate(k, img, im[0], c.split());
             NDArray txtModulated = k.normModulate(txt, tm[0].shift0, tm[0].scale0, EPS);
-            NDArray[] a = attn.forward(imgModulated, txtModulated, c.jointMask(), c.rope(), k, c.attention());
+            NDArray[] a = attn.forward(imgModulated, txtModulated, c.jointMask(), c.textLengths(), c.rope(), k,
+                    c.attention());
             NDArray img1 = gate(k, img, im[0], a[0], c.split());
             NDArray txt1 = k.gatedAdd(txt, tm[0].gate0, a[1]);
 

@@ -118,6 +118,35 @@ class QwenImageTransformerTest {
 
     @ParameterizedTest
     @EnumSource(QwenImageTransformer.Impl.class)
+    void paddedPromptsAttendPerSampleWithoutAMaskAndMatchTheMaskedAttention(QwenImageTransformer.Impl impl) {
+        QwenImageConfig c = QwenImageConfig.read(editTransformer().resolve("config.json"));
+        try (NDManager m = NDManager.newBaseManager(Device.cpu()); WeightStore s = WeightStores.open(editTransformer());
+                QwenImageTransformer t = QwenImageTransformer.load(c, new Weights(s, m, DataType.FLOAT32), impl)) {
+            NDArray hidden = m.randomNormal(new Shape(2, 48, c.inChannels()));
+            NDArray enc = m.randomNormal(new Shape(2, 7, c.jointAttentionDim()));
+            NDArray mask = m.create(new long[] {1, 1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 1}, new Shape(2, 7));
+            NDArray ts = m.create(new float[] {0.9f, 0.3f});
+            var shapes = List.of(List.of(new ImageShape(1, 4, 6), new ImageShape(1, 6, 4)),
+                    List.of(new ImageShape(1, 4, 6), new ImageShape(1, 6, 4)));
+            assertEquals(5, QwenImageTransformer.prefixLengths(mask)[0]);
+            NDArray perSample = t.forward(hidden, enc, mask, ts, shapes);
+            System.setProperty("atelier.attention.padding", "masked");
+            NDArray masked;
+            try {
+                masked = t.forward(hidden, enc, mask, ts, shapes);
+            } finally {
+                System.clearProperty("atelier.attention.padding");
+            }
+            float diff = perSample.sub(masked).abs().max().getFloat();
+            assertTrue(diff < 1e-4f, "per-sample vs masked attention max abs " + diff);
+            // a mask with a hole keeps the masked attention
+            assertEquals(null, QwenImageTransformer.prefixLengths(m.create(new long[] {1, 0, 1, 1, 1, 1, 1, 1, 1, 1,
+                    1, 1, 1, 1}, new Shape(2, 7))));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(QwenImageTransformer.Impl.class)
     void nativeMemoryStaysFlatOverManyForwards(QwenImageTransformer.Impl impl) {
         QwenImageConfig c = QwenImageConfig.read(editTransformer().resolve("config.json"));
         try (NDManager root = NDManager.newBaseManager(Device.cpu());

@@ -88,8 +88,8 @@ final class BenchTransformerCommand implements Callable<Integer> {
     boolean fp8;
 
     @Option(names = "--cfg-pair", description = "also time one true-CFG step both ways: the pipelines' batched pair"
-            + " (B = 2, the negative prompt this many tokens shorter, padded and masked) and two unmasked batch-1"
-            + " forwards (diffusers' way)")
+            + " (B = 2, the negative prompt this many tokens shorter, padded; attention per sample over the valid keys,"
+            + " or masked with -Datelier.attention.padding=masked) and two batch-1 forwards (diffusers' way)")
     Integer cfgPairShorter;
 
     @Option(names = "--iters", defaultValue = "10")
@@ -204,7 +204,7 @@ final class BenchTransformerCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** One CFG step: batched with a padded, masked negative prompt vs two unmasked batch-1 forwards. */
+    /** One CFG step: batched with a padded negative prompt vs two batch-1 forwards. */
     private void cfgPair(QwenImageTransformer model, NDManager in, NDArray hidden, NDArray enc, NDArray t,
             List<ImageShape> images, DataType dt) {
         long shorter = Math.max(1, txt - cfgPairShorter);
@@ -226,7 +226,7 @@ final class BenchTransformerCommand implements Callable<Integer> {
                 return model.forward(hidden, encNeg, null, t, one);
             }
         });
-        System.out.printf(Locale.ROOT, "RESULT cfg-step batched_masked_s=%.4f (min %.4f) sequential_unmasked_s=%.4f"
+        System.out.printf(Locale.ROOT, "RESULT cfg-step batched_s=%.4f (min %.4f) sequential_s=%.4f"
                         + " (min %.4f) text=%d/%d kernels=%s%n", median(batched), Arrays.stream(batched).min().orElse(0),
                 median(seq), Arrays.stream(seq).min().orElse(0), txt, shorter, model.kernels().name());
     }

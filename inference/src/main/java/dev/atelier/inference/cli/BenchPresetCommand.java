@@ -55,10 +55,11 @@ import picocli.CommandLine.Model.CommandSpec;
 /**
  * {@code atelier bench preset quick-preview,draft,final --budget-gib none,24,16,12 --random-weights}: a 1024² edit
  * with one reference image at full size (random weights, the released configs), stage by stage as the pipeline runs
- * it with stage offload: text encoder once, transformer {@code steps × CFG} forwards, VAE (reference encode + decode)
- * once; each stage alone on the GPU (its weights freed and torch's cache emptied after it), peak memory of this
- * process from NVML per stage. The transformer stage is timed on {@code --forwards} forwards (median) and the job
- * total derived as {@code TE + VAE + steps × cfg_forwards × forward}; the transformer is planned by
+ * it with stage offload: text encoder once, transformer {@code steps} forwards of batch {@code cfg_forwards} (the
+ * pipelines run the CFG pair as one batch), VAE (reference encode + decode) once; each stage alone on the GPU (its
+ * weights freed and torch's cache emptied after it), peak memory of this process from NVML per stage. The transformer
+ * stage is timed on {@code --forwards} forwards (median) and the job total derived as
+ * {@code TE + VAE + steps × forward}; the transformer is planned by
  * {@link MemoryPlanner} (blocks resident or streamed from pinned host memory) within the budget.
  * Prints {@code RESULT preset ...} lines; stage lines start with {@code RESULT stage}.
  */
@@ -152,9 +153,10 @@ final class BenchPresetCommand implements Callable<Integer> {
                 };
                 String teKey = (budget < 24L << 30) ? "fp8" : "bf16";
                 Stage t = skipTe ? new Stage(0, 0, "skipped") : te.computeIfAbsent(teKey, k -> teStage(dt, k.equals("fp8")));
-                String key = (fp8 ? "fp8" : "bf16") + "@" + b;
+                String key = (fp8 ? "fp8" : "bf16") + "@" + b + "/cfg" + cfgForwards;
                 Stage f = tr.computeIfAbsent(key, k -> transformerStage(cfg, dt, fp8, budget, b, steps, cfgForwards));
-                double total = t.seconds() + vae.seconds() + steps * cfgForwards * f.seconds();
+                // one forward per step: the pipelines run the CFG pair as one batch (DenoiseLoop.CfgMode.BATCHED)
+                double total = t.seconds() + vae.seconds() + steps * f.seconds();
                 long peak = Math.max(f.peakBytes(), Math.max(t.peakBytes(), vae.peakBytes()));
                 out.printf(Locale.ROOT, "RESULT preset name=%s budget=%s weights=%s steps=%d cfg_forwards=%d "
                                 + "te_s=%.3f(%s) forward_s=%.4f vae_s=%.3f total_s=%.2f peak_gib=%.2f within_budget=%s "
@@ -238,10 +240,14 @@ final class BenchPresetCommand implements Callable<Integer> {
                 Weights w = new Weights(store, wm, dt).withLinearFactory(rf);
                 try (QwenImageTransformer model = QwenImageTransformer.load(cfg, w, QwenImageTransformer.Impl.FUSED,
                         streams ? placement : null); NDManager in = wm.newSubManager()) {
-                    NDArray hidden = in.randomNormal(0f, 1f, new Shape(1, n, cfg.inChannels()), dt);
-                    NDArray enc = in.randomNormal(0f, 1f, new Shape(1, txt, cfg.jointAttentionDim()), dt);
-                    NDArray t = in.create(new float[] {0.5f});
-                    Supplier<NDArray> f = () -> model.forward(hidden, enc, null, t, List.of(images));
+                    // batch = the CFG pair, as the pipelines run it (both prompts txt tokens long: no padding)
+                    NDArray hidden = in.randomNormal(0f, 1f, new Shape(cfgForwards, n, cfg.inChannels()), dt);
+                    NDArray enc = in.randomNormal(0f, 1f, new Shape(cfgForwards, txt, cfg.jointAttentionDim()), dt);
+                    float[] ts = new float[cfgForwards];
+                    java.util.Arrays.fill(ts, 0.5f);
+                    NDArray t = in.create(ts);
+                    List<List<ImageShape>> batchShapes = java.util.Collections.nCopies(cfgForwards, images);
+                    Supplier<NDArray> f = () -> model.forward(hidden, enc, null, t, batchShapes);
                     sync(f.get());
                     double load = (System.nanoTime() - t0) / 1e9;
                     median[0] = time(f);
@@ -262,7 +268,7 @@ final class BenchPresetCommand implements Callable<Integer> {
                                     + "streamed_gib_per_step=%.2f copies=%s fp8=%s", load,
                             placement.stream().filter(p -> !p.streamed()).count(), placement.size(),
                             gib(bs == null ? 0 : bs.streamedBytesPerForward()),
-                            gib(bs == null ? 0 : bs.streamedBytesPerForward() * cfgForwards),
+                            gib(bs == null ? 0 : bs.streamedBytesPerForward()),
                             bs == null ? "none" : bs.overlapping() ? "pinned-side-stream" : bs.pinned() ? "pinned-async"
                                     : "plain",
                             rf == null ? "no" : rf.codec().toString().replace(' ', '_'));
@@ -289,7 +295,8 @@ final class BenchPresetCommand implements Callable<Integer> {
                 }
             }
         });
-        out.printf(Locale.ROOT, "RESULT stage transformer weights=%s budget=%s forward_s=%.4f peak_gib=%.2f %s%n",
+        out.printf(Locale.ROOT, "RESULT stage transformer weights=%s budget=%s batch=" + cfgForwards
+                + " forward_s=%.4f peak_gib=%.2f %s%n",
                 fp8 ? "fp8" : "bf16", label, median[0], gib(peak), note[0]);
         out.flush();
         return new Stage(median[0], peak, note[0].replace(' ', ','));

@@ -223,7 +223,8 @@ public final class MemoryPlanner {
         }
         plans.sort(java.util.Comparator.comparing(ComponentPlan::role));
         Stage ts = stages.get(ComponentRole.TRANSFORMER);
-        long perStep = ts == null ? 0 : ts.streamedPerForward * r.cfgForwards();
+        // true CFG runs as one forward of batch cfgForwards (DenoiseLoop.CfgMode.BATCHED): blocks stream once per step
+        long perStep = ts == null ? 0 : ts.streamedPerForward;
         Mode mode = ts != null && ts.placement == Placement.STREAMED ? Mode.STREAMING
                 : allResident ? Mode.FITS : Mode.STAGED;
         MemoryPlan.Estimate est = estimate(r, stages, transferPerJob);
@@ -242,11 +243,11 @@ public final class MemoryPlanner {
         Stage ts = stages.get(ComponentRole.TRANSFORMER);
         if (ts != null) {
             boolean fp8 = fp8Weights(ts.w);
-            double compute = transformerFlops(ts.w, r) / profile.effectiveFlops(fp8);
+            // one forward of batch cfgForwards per step: compute scales with the batch, the streamed blocks do not
+            double compute = transformerFlops(ts.w, r) * r.cfgForwards() / profile.effectiveFlops(fp8);
             double copy = ts.streamedPerForward / h2d;
-            double forward = r.overlapCopies()
+            perStep = r.overlapCopies()
                     ? Math.max(compute, copy) + OVERLAP_RESIDUAL * Math.min(compute, copy) : compute + copy;
-            perStep = forward * r.cfgForwards();
         }
         double te = 0;
         Stage tes = stages.get(ComponentRole.TEXT_ENCODER);
@@ -271,7 +272,8 @@ public final class MemoryPlanner {
     /**
      * Peak activation bytes inside one transformer forward: {@link #HIDDEN_TENSORS_PER_TOKEN} hidden-wide tensors
      * per token of the joint sequence, {@link #MLP_TENSORS_PER_TOKEN} MLP-wide ones per image token, and with eager
-     * attention the heads x L x L scores and probabilities (two of them).
+     * attention the heads x L x L scores and probabilities (two of them); times the batch, which is
+     * {@link PlanRequest#cfgForwards()} (the pipelines run the CFG pair as one forward of batch 2).
      */
     public static long transformerActivationBytes(ComponentWeights t, PlanRequest r) {
         long hidden = t.hidden() > 0 ? t.hidden() : 3072;
@@ -283,7 +285,7 @@ public final class MemoryPlanner {
             long heads = Math.max(1, hidden / 128);
             act += 2 * heads * l * l * b;
         }
-        return act;
+        return act * r.cfgForwards(); // the CFG pair runs as one batch
     }
 
     /** Text encoder activations: prompt + vision tokens through one layer (generous: 16 hidden + 3 MLP tensors). */

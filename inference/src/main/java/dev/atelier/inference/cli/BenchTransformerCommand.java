@@ -220,6 +220,18 @@ final class BenchTransformerCommand implements Callable<Integer> {
         NDArray encNeg = enc.get(NDIndex.sliceAxis(1, 0, shorter));
         List<List<ImageShape>> one = List.of(images);
         List<List<ImageShape>> two = List.of(images, images);
+        // same answers both ways (the padded sample against its unpadded forward)
+        try (NDArray pair = model.forward(hidden2, enc2, mask, t2, two);
+                NDArray cond = model.forward(hidden, enc, null, t, one);
+                NDArray uncond = model.forward(hidden, encNeg, null, t, one);
+                NDArray p0 = pair.get(NDIndex.sliceAxis(0, 0, 1)).toType(DataType.FLOAT32, false);
+                NDArray p1 = pair.get(NDIndex.sliceAxis(0, 1, 2)).toType(DataType.FLOAT32, false);
+                NDArray d0 = p0.sub(cond.toType(DataType.FLOAT32, false)).abs().max();
+                NDArray d1 = p1.sub(uncond.toType(DataType.FLOAT32, false)).abs().max();
+                NDArray scale = cond.toType(DataType.FLOAT32, false).abs().max()) {
+            System.out.printf(Locale.ROOT, "cfg-pair check: max|batched - single| cond=%.3g uncond(padded)=%.3g"
+                    + " (max|out|=%.3g)%n", d0.getFloat(), d1.getFloat(), scale.getFloat());
+        }
         double[] batched = timeOf(() -> model.forward(hidden2, enc2, mask, t2, two));
         double[] seq = timeOf(() -> {
             try (NDArray a = model.forward(hidden, enc, null, t, one)) {

@@ -318,8 +318,12 @@ public final class QwenImageTransformer implements AutoCloseable {
         long b = textMask.getShape().get(0);
         int l = (int) textMask.getShape().get(1);
         boolean[] m;
-        try (NDArray bm = textMask.toType(DataType.BOOLEAN, false)) {
-            m = bm.toBooleanArray();
+        if (textMask.getDataType() == DataType.BOOLEAN) {
+            m = textMask.toBooleanArray(); // toType would hand back the caller's array itself: never close it
+        } else {
+            try (NDArray bm = textMask.toType(DataType.BOOLEAN, true)) {
+                m = bm.toBooleanArray();
+            }
         }
         long[] lengths = new long[(int) b];
         for (int i = 0; i < b; i++) {

@@ -139,6 +139,11 @@ class QwenImageTransformerTest {
             }
             float diff = perSample.sub(masked).abs().max().getFloat();
             assertTrue(diff < 1e-4f, "per-sample vs masked attention max abs " + diff);
+            // a boolean mask (what toType hands back as is) stays usable for the next step
+            NDArray boolMask = mask.toType(DataType.BOOLEAN, true);
+            t.forward(hidden, enc, boolMask, ts, shapes).close();
+            assertFalse(boolMask.isReleased(), "the caller's mask was closed");
+            t.forward(hidden, enc, boolMask, ts, shapes).close();
             // a mask with a hole keeps the masked attention
             assertEquals(null, QwenImageTransformer.prefixLengths(m.create(new long[] {1, 0, 1, 1, 1, 1, 1, 1, 1, 1,
                     1, 1, 1, 1}, new Shape(2, 7))));

@@ -129,8 +129,13 @@ public final class QwenImageRunners implements AutoCloseable {
                 bf16Native = null; // NVML unreadable: trust the runtime
             }
         }
+        java.util.List<String> notes = new java.util.ArrayList<>(rt.messages());
+        if (rt.backend() == TorchRuntime.Backend.GPU && !dev.atelier.inference.nn.AtelierNative.available()) {
+            // results are the same, ~15 % slower (README: GPU set-up)
+            notes.add("Atelier's CUDA kernels are not in use: " + dev.atelier.inference.nn.AtelierNative.status());
+        }
         configured = ComputeTarget.select(choice, rt.backend(), Math.max(0, rt.device().getDeviceId()),
-                rt.floatType(), rt.bf16(), gpus, bf16Native, rt.messages());
+                rt.floatType(), rt.bf16(), gpus, bf16Native, notes);
         return configured;
     }
 

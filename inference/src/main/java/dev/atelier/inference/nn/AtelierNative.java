@@ -84,6 +84,12 @@ public final class AtelierNative {
                             + ": rebuild it with packaging/kernels/build-kernels.sh";
                     return false;
                 }
+                String missing = missingEntryPoint();
+                if (missing != null) {
+                    status = f + " lacks " + missing + " (an older build): rebuild it with"
+                            + " packaging/kernels/build-kernels.sh; using the ops file";
+                    return false;
+                }
                 status = "loaded " + f;
                 return true;
             } catch (UnsatisfiedLinkError e) {
@@ -94,6 +100,37 @@ public final class AtelierNative {
         }
         status = "no " + FILE_NAME + (files.isEmpty() ? "" : " in " + files) + ": using the ops file";
         return false;
+    }
+
+    /**
+     * Calls every entry point with a null handle: each one rejects it with an IllegalArgumentException before doing
+     * anything, unless the symbol is missing (a library built from older sources with the same ABI number). Returns
+     * the first missing one, or null.
+     */
+    private static String missingEntryPoint() {
+        List<java.util.Map.Entry<String, Runnable>> probes = List.of(
+                java.util.Map.entry("qkNormRopeInto", () -> qkNormRopeInto(0, 0, 0f, 0, 0, 0, 0)),
+                java.util.Map.entry("normModulate", () -> normModulate(0, 0, 0, 0, 0, 0, 0f)),
+                java.util.Map.entry("gatedAdd", () -> gatedAdd(0, 0, 0, 0, 0)),
+                java.util.Map.entry("fp8Quantize", () -> fp8Quantize(0)),
+                java.util.Map.entry("fp8Mm", () -> fp8Mm(0, 0, 0, 0, 0, 0)),
+                java.util.Map.entry("fp8Gemv", () -> fp8Gemv(0, 0, 1f, false, 0)),
+                java.util.Map.entry("linearGelu", () -> linearGelu(0, 0, 0)),
+                java.util.Map.entry("geluTanh", () -> geluTanh(0)),
+                java.util.Map.entry("silu", () -> silu(0)),
+                java.util.Map.entry("emptyTokens", () -> emptyTokens(0, 0)));
+        for (var p : probes) {
+            try {
+                p.getValue().run();
+            } catch (IllegalArgumentException expected) {
+                // present
+            } catch (UnsatisfiedLinkError e) {
+                return p.getKey();
+            } catch (RuntimeException e) {
+                // present (rejected the null handle some other way)
+            }
+        }
+        return null;
     }
 
     static PtNDArray wrap(NDArray like, long handle) {

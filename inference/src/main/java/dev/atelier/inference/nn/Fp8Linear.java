@@ -44,6 +44,10 @@ public final class Fp8Linear extends Linear {
         ByteBuffer buf = ByteBuffer.allocateDirect((int) data.byteSize()).order(ByteOrder.nativeOrder());
         MemorySegment.ofBuffer(buf).copyFrom(data);
         NDArray codes = manager.create(buf, new Shape(s), DataType.UINT8);
+        if (!manager.getDevice().isGpu()) {
+            // on the CPU that array wraps buf itself; the LUT mode keeps it as the weight, which gets aliased
+            codes = dev.atelier.inference.io.Tensors.owned(codes);
+        }
         ai.djl.ndarray.NDScope.unregister(codes);
         return new Fp8Linear(codec, codec.store(codes), q.scale(), bias, s[0], s[1]);
     }

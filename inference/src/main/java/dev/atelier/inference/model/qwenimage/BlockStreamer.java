@@ -82,10 +82,10 @@ public final class BlockStreamer implements AutoCloseable {
         boolean usePinned = gpu && ops != null && hostOpsWork(ops, probe);
         UnaryOperator<NDArray> toHost = usePinned
                 ? x -> keep(ops.call("to_host_pinned", x), host)
-                : x -> keep(x.toDevice(Device.cpu(), true), host);
+                : x -> keep(copyTo(x, Device.cpu()), host);
         UnaryOperator<NDArray> toDev = usePinned
                 ? x -> keep(ops.call("to_device_async", probe, x), device)
-                : x -> keep(x.toDevice(device.getDevice(), true), device);
+                : x -> keep(copyTo(x, device.getDevice()), device);
         TorchOps streams = usePinned ? TorchOps.loadStreams(device).orElse(null) : null;
         return new BlockStreamer(s, host, toHost, toDev, usePinned, probe, device, streams);
     }
@@ -209,5 +209,14 @@ public final class BlockStreamer implements AutoCloseable {
             }
         }
         host.close();
+    }
+
+    /**
+     * A copy of {@code x} on {@code d} in memory torch owns. DJL's {@code toDevice(d, true)} on the array's own device
+     * returns an alias (torch's {@code to} without copy=True): the "host copy" of a CPU weight would share the
+     * original's storage, and once the original is closed a Java-buffer-backed storage is freed under it.
+     */
+    static NDArray copyTo(NDArray x, Device d) {
+        return x.getDevice().equals(d) ? x.duplicate() : x.toDevice(d, true);
     }
 }

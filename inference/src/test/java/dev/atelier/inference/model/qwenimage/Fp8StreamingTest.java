@@ -93,6 +93,18 @@ class Fp8StreamingTest {
     }
 
     @Test
+    void hostCopiesOfCpuWeightsOwnTheirMemory() {
+        try (NDManager m = NDManager.newBaseManager(Device.cpu())) {
+            NDArray x = m.create(new float[] {1f, 2f, 3f}); // wraps a Java buffer, as loaded weights did
+            NDArray copy = BlockStreamer.copyTo(x, Device.cpu());
+            copy.addi(m.create(10f));
+            assertEquals(1f, x.getFloat(0), "the streamer's host copy must not share the original's storage");
+            x.close();
+            assertEquals(11f, copy.getFloat(0));
+        }
+    }
+
+    @Test
     void streamedBlocksGiveTheResidentResult() throws Exception {
         QwenImageConfig c = config();
         for (boolean keepFp8 : new boolean[] {false, true}) {

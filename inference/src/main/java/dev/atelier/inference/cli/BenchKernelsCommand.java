@@ -106,6 +106,57 @@ final class BenchKernelsCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * A few-millisecond check for {@code atelier doctor --smoke}: the block's chains at small bf16 shapes, native
+     * against the ops file. Returns "ok ..." or "FAIL ...".
+     */
+    static String quickCheck(NDManager parent, TorchOps ops) {
+        Device dev = parent.getDevice();
+        try (NDManager t = parent.newSubManager()) {
+            Kernels ref = new FusedKernels(ops);
+            Kernels nat = NativeKernels.wrap(ref, dev);
+            if (!(nat instanceof NativeKernels)) {
+                return "FAIL the kernels are not in use: " + AtelierNative.status();
+            }
+            long s = 64;
+            long d = 256;
+            long hd = 128;
+            DataType dt = DataType.BFLOAT16;
+            NDArray x = t.randomNormal(0f, 1f, new Shape(1, s, d), dt);
+            NDArray y = t.randomNormal(0f, 1f, new Shape(1, s, d), dt);
+            NDArray p = t.randomNormal(0f, 0.5f, new Shape(2, 2 * d), dt);
+            NDArray a0 = p.get(new NDIndex(":1, :{}", d));
+            NDArray b0 = p.get(new NDIndex(":1, {}:", d));
+            NDArray a1 = p.get(new NDIndex("1:, :{}", d));
+            NDArray b1 = p.get(new NDIndex("1:, {}:", d));
+            NDArray q = t.randomNormal(0f, 1f, new Shape(1, s, d / hd, hd), dt);
+            NDArray w = t.randomNormal(1f, 0.1f, new Shape(hd), dt);
+            NDArray ang = t.randomUniform(0f, 6.28f, new Shape(s, hd / 2), DataType.FLOAT32);
+            NDArray cos = ang.cos();
+            NDArray sin = ang.sin();
+            double worst = 0;
+            String which = "";
+            List<Op> ops2 = List.of(k -> k.normModulateSplit(x, a0, b0, a1, b1, s / 2, 1e-6f),
+                    k -> k.gatedAddSplit(x, a0, a1, y, s / 2), k -> k.qkNormRopeJoint(q, w, cos, sin, q, w, cos, sin,
+                            1e-6f));
+            String[] names = {"norm_modulate", "gated_add", "qk_norm_rope"};
+            for (int i = 0; i < ops2.size(); i++) {
+                NDArray n = ops2.get(i).run(nat).toType(DataType.FLOAT32, true);
+                NDArray r = ops2.get(i).run(ref).toType(DataType.FLOAT32, true);
+                double err = n.sub(r).abs().max().getFloat() / Math.max(1e-6, r.abs().max().getFloat());
+                if (err > worst) {
+                    worst = err;
+                    which = names[i];
+                }
+            }
+            boolean ok = worst <= 0x1p-7;
+            return String.format(Locale.ROOT, "%s (largest difference to the ops file %.2g of the values%s)",
+                    ok ? "ok" : "FAIL", worst, which.isEmpty() ? "" : ", " + which);
+        } catch (RuntimeException | UnsatisfiedLinkError e) {
+            return "FAIL " + e;
+        }
+    }
+
     interface Op {
         NDArray run(Kernels k);
     }

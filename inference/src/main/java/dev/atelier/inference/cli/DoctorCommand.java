@@ -1,5 +1,7 @@
 package dev.atelier.inference.cli;
 
+import dev.atelier.inference.nn.AtelierNative;
+import dev.atelier.inference.nn.TorchOps;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -115,6 +117,11 @@ final class DoctorCommand implements Callable<Integer> {
                 float c00 = c.get(0, 0).toType(DataType.FLOAT32, false).getFloat();
                 out.printf(Locale.ROOT, "SMOKE %s on %s: zeros dtype %s, matmul dtype %s, (a a^T / 1024)[0,0] = %.4f (expect ~1.0)%n",
                         t, dev, z.getDataType(), c.getDataType(), c00);
+            }
+            if (dev.isGpu() && rt.bf16() && AtelierNative.available()) {
+                var ops = TorchOps.load(m);
+                out.println("SMOKE kernels: " + (ops.isEmpty() ? "skipped (no ops file to compare with)"
+                        : BenchKernelsCommand.quickCheck(m, ops.get())));
             }
             try {
                 Thread.sleep(200);

@@ -13,7 +13,7 @@ atelier() {
     "$JAVA" --enable-native-access=ALL-UNNAMED ${JOPTS:-} -cp "$C/jvm/lib/*" dev.atelier.inference.cli.AtelierCli "$@" 2>&1 \
     | grep -v -e '^WARNING' -e '^\s*at '
 }
-atelier doctor --gpu --smoke | grep -E "KERNELS|BF16_SAFE|runtime \(loaded\)|rror"
+atelier doctor --gpu --smoke | grep -E "KERNELS|SMOKE kernels|BF16_SAFE|runtime \(loaded\)|rror"
 M=inference/src/test/resources/fixtures/qwen-tiny/qwen-image-edit-2511-tiny
 E="edit --model $M --image docs/studio.png --prompt 'make the sky red' --steps 4 --cfg 2.5 --seed 7 --device gpu --size 512x320"
 eval atelier $E --out "$O/native.png" | tail -3

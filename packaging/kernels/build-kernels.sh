@@ -53,6 +53,6 @@ if wait "$p3"; then PROF="$BUILD/profiler.o"; else echo "note: profiler entry po
 echo "built in $(( $(date +%s) - start )) s"
 strip --strip-unneeded "$BUILD/libatelier_kernels.so" || true
 cp "$BUILD/libatelier_kernels.so" "$OUT/"
-echo "torch=$TV abi=$ABI profiler=$([ -n "$PROF" ] && echo yes || echo no) kernels_sha256=$(sha256sum "$HERE/atelier_kernels.cu" "$HERE/atelier_jni.cpp" "$HERE/atelier_profiler.cpp" | sha256sum | cut -c1-64)" \
+echo "torch=$TV abi=$ABI profiler=$([ -n "$PROF" ] && echo yes || echo no) sources_sha256=$(cat "$HERE/atelier_kernels.h" "$HERE/atelier_kernels.cu" "$HERE/atelier_jni.cpp" "$HERE/atelier_profiler.cpp" | sha256sum | cut -c1-64)" \
      "sha256=$(sha256sum "$OUT/libatelier_kernels.so" | cut -c1-64) built=$(date -u +%FT%TZ)" > "$OUT/libatelier_kernels.so.txt"
 cat "$OUT/libatelier_kernels.so.txt"; ls -la "$OUT/libatelier_kernels.so"

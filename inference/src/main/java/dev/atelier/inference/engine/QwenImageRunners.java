@@ -168,24 +168,28 @@ public final class QwenImageRunners implements AutoCloseable {
     }
 
     private synchronized ModelBundle bundle(Path dir, ModelBundle.Kind kind, JobContext ctx, Request r) {
-        if (bundle == null || !bundle.dir().equals(dir) || bundle.kind() != kind) {
-            // another folder, or the other family of a ComfyUI folder that holds both (Edit-2511 and 2512)
-            if (bundle != null) {
-                bundle.close();
-                bundle = null;
-            }
-            bundle = ModelBundle.open(dir, root, target.device(), target.dtype(), kind);
-        }
         if (!notesShown && (target.gpu() || !target.notes().isEmpty())) {
             notesShown = true;
             ctx.stage("Note: computing on " + target.describe());
             target.notes().forEach(n -> ctx.stage("Note: " + n));
         }
-        if (bundle.kind() != kind) {
-            throw RunSupport.badInput("model: " + dir + " is a " + (bundle.kind() == ModelBundle.Kind.EDIT
-                    ? "Qwen-Image-Edit model (it edits photos)" : "text-to-image model") + " (" + bundle.className() + ")",
-                    kind == ModelBundle.Kind.EDIT ? "Choose a Qwen-Image-Edit model folder for editing."
-                            : "Choose a Qwen-Image (text-to-image) model folder for generating.");
+        if (bundle == null || !bundle.dir().equals(dir) || bundle.kind() != kind) {
+            // another folder, or the other family of a ComfyUI folder that holds both (Edit-2511 and 2512). Opening
+            // reads headers only: the loaded models are given up only for a folder that serves this kind of job
+            ModelBundle next = ModelBundle.open(dir, root, target.device(), target.dtype(), kind);
+            if (next.kind() != kind) {
+                ModelBundle.Kind found = next.kind();
+                String cls = next.className();
+                next.close();
+                throw RunSupport.badInput("model: " + dir + " is a " + (found == ModelBundle.Kind.EDIT
+                        ? "Qwen-Image-Edit model (it edits photos)" : "text-to-image model") + " (" + cls + ")",
+                        kind == ModelBundle.Kind.EDIT ? "Choose a Qwen-Image-Edit model folder for editing."
+                                : "Choose a Qwen-Image (text-to-image) model folder for generating.");
+            }
+            if (bundle != null) {
+                bundle.close();
+            }
+            bundle = next;
         }
         bundle.setWeightVariant(r.settings().weights());
         bundle.setLoras(r.settings().loras());

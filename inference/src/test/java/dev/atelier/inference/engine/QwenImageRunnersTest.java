@@ -91,6 +91,19 @@ class QwenImageRunnersTest {
     }
 
     @Test
+    void generatingWithAnEditModelFailsAndKeepsTheLoadedModel() throws Exception {
+        run(generate(3), -1).done(); // the text-to-image model is loaded
+        var before = runners.bundle();
+        Run wrong = run(new GenerateRequest(editModel, "a red house", "", 256, 256, settings(3, 2, 1.0)), -1);
+        var f = assertInstanceOf(EngineEvent.Failed.class, wrong.outcome(), () -> wrong.outcome().toString());
+        assertEquals(FailureKind.BAD_INPUT, f.kind());
+        // the edit folder was only looked at (headers), never swapped in: the loaded bundle is the same object
+        org.junit.jupiter.api.Assertions.assertSame(before, runners.bundle());
+        run(generate(3), -1).done();
+        org.junit.jupiter.api.Assertions.assertSame(before, runners.bundle());
+    }
+
+    @Test
     void generateEmitsStagesStepsWithPreviewsAndIsReproducible() throws Exception {
         Run a = run(generate(7), -1);
         EngineEvent.Done d = a.done();

@@ -5,15 +5,9 @@
 #   2. one true-CFG step, batched (per-sample attention over the valid keys) vs two batch-1 forwards, with its check
 #   3. the presets with the batch-2 forward the pipelines run, unconstrained and at 12 GiB
 set -uo pipefail
-C=${CARRY:-.carry/transformer}
-KLIB=${KLIB:-packaging/jni/lib/linux-x86_64/torch-2.11.0-cu130/libatelier_kernels.so}
-export PATH=/opt/torch/.venv/bin:$PATH
-timeout 150 bash packaging/bench/kernels-e2e-device.sh
-atelier() {
-  timeout "$1" bash "$C/jvm/run-on-device.sh" -Datelier.kernels.library="$KLIB" -cp "$C/jvm/lib/*" \
-    dev.atelier.inference.cli.AtelierCli "${@:2}" 2>&1 | grep -v -e '^WARNING' -e '^\s*at '
-}
+source "$(dirname "${BASH_SOURCE[0]}")/device-lib.sh"
+timeout 150 bash "$(dirname "${BASH_SOURCE[0]}")/kernels-e2e-device.sh"
 atelier 150 bench transformer --config real-edit-2511 --random-weights --size 1024 --refs 1 --txt 300 --device gpu \
   --kernels native --iters 10 --cfg-pair 100 | grep -E "RESULT|cfg-pair|rror"
-atelier 330 bench preset quick-preview,draft,final --budget-gib ${BUDGETS:-none,12} --random-weights --size 1024 \
+atelier 330 bench preset quick-preview,draft,final --budget-gib "${BUDGETS:-none,12}" --random-weights --size 1024 \
   --refs 1 --device gpu --forwards 3 --warmup 1 --lora-mib 0 | grep -E "^RESULT (preset|stage transformer)|rror|Exception"

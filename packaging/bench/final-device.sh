@@ -3,28 +3,17 @@
 # Transformer forward (1024² edit + 1 ref): bf16 with the ops file only / with Atelier's kernels, fp8 with the fp8
 # matmul / dequantised, diffusers eager on the same card; then the presets unconstrained and at 12 GiB.
 set -uo pipefail
-C=${CARRY:-.carry/transformer}
-O=${OUT:-/tmp/atelier-out}
-mkdir -p "$O"
-export PATH=/opt/torch/.venv/bin:$PATH
-KLIB=${KLIB:-packaging/jni/lib/linux-x86_64/torch-2.11.0-cu130/libatelier_kernels.so}
+source "$(dirname "${BASH_SOURCE[0]}")/device-lib.sh"
 nvidia-smi --query-gpu=name,driver_version,memory.total,power.limit --format=csv,noheader
-SECONDS=0
-atelier() {
-  # shellcheck disable=SC2086
-  timeout "$1" bash "$C/jvm/run-on-device.sh" ${JOPTS:-} -Datelier.kernels.library="$KLIB" -cp "$C/jvm/lib/*" \
-    dev.atelier.inference.cli.AtelierCli "${@:2}" 2>&1 | grep -v -e '^WARNING' -e '^\s*at '
-}
 T="bench transformer --config real-edit-2511 --random-weights --size 1024 --refs 1 --txt 300 --device gpu --iters 20"
 # shellcheck disable=SC2086
 atelier 120 $T --kernels ops,native | grep -E "^RESULT"
 # shellcheck disable=SC2086
 atelier 120 $T --kernels native --fp8 | grep -E "^RESULT" | sed 's/RESULT atelier-/RESULT atelier-fp8mm-/'
 # shellcheck disable=SC2086
-JOPTS=-Datelier.fp8.mm=false atelier 120 $T --kernels native --fp8 | grep -E "^RESULT" | sed 's/RESULT atelier-/RESULT atelier-fp8dequant-/'
-PYTHONPATH=$C/diffusers/src timeout 120 python3 "$C/packaging/bench/diffusers_transformer_bench.py" \
-  --config "$C/configs/real-edit-2511.json" --size 1024 --refs 1 --txt 300 --iters 20 2>&1 | grep RESULT
-echo "forwards done at ${SECONDS}s"
-atelier 300 bench preset quick-preview,draft,final --budget-gib ${BUDGETS:-none,12} --random-weights \
-  --size 1024 --refs 1 --device gpu --forwards 3 --warmup 1 --lora-mib 0 | grep -E "^RESULT (preset|stage (transformer|streaming|vae|text))|rror|Exception" | head -40
-echo "presets done at ${SECONDS}s"
+JOPTS=-Datelier.fp8.mm=false atelier 120 $T --kernels native --fp8 | grep -E "^RESULT" \
+  | sed 's/RESULT atelier-/RESULT atelier-fp8dequant-/'
+diffusers_forward 20
+atelier 330 bench preset quick-preview,draft,final --budget-gib "${BUDGETS:-none,12}" --random-weights \
+  --size 1024 --refs 1 --device gpu --forwards 3 --warmup 1 --lora-mib 0 \
+  | grep -E "^RESULT (preset|stage (transformer|streaming|vae|text))|rror|Exception" | head -40

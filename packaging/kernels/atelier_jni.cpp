@@ -171,37 +171,6 @@ JNIEXPORT jlong JNICALL Java_dev_atelier_inference_nn_AtelierNative_gatedAdd(
   });
 }
 
-// Linear with an fp8 e4m3fn weight [N, K] through torch._scaled_mm: activations quantised per row to e4m3,
-// weight scale per output column (scale_b [1, N] float32, made once by the caller). bias may be 0.
-JNIEXPORT jlong JNICALL Java_dev_atelier_inference_nn_AtelierNative_fp8Linear(
-    JNIEnv* env, jclass, jlong hx, jlong hw8, jlong hscale_b, jlong hbias) {
-  return guarded(env, [&]() -> jlong {
-    const at::Tensor& x = T(hx);
-    const at::Tensor& w8 = T(hw8);
-    cuda_tensor(x, "x");
-    cuda_tensor(w8, "weight");
-    require(w8.scalar_type() == at::kFloat8_e4m3fn && w8.dim() == 2, "weight must be a 2-D float8_e4m3fn tensor");
-    const int64_t K = x.size(-1), N = w8.size(0);
-    require(w8.size(1) == K, "weight must be [N, K] for x [..., K]");
-    const auto dt = dtype_of(x, "x");
-    require(dt != atelier::F32, "the fp8 matmul needs bf16 or fp16 activations");
-    c10::cuda::CUDAGuard guard(x.device());
-    at::Tensor x2 = x.reshape({-1, K}).contiguous();
-    const int64_t M = x2.size(0);
-    at::Tensor q = at::empty({M, K}, x2.options().dtype(at::kFloat8_e4m3fn));
-    at::Tensor sa = at::empty({M, 1}, x2.options().dtype(at::kFloat));
-    check(atelier::quantize_fp8_rows(dt, x2.data_ptr(), static_cast<uint8_t*>(q.data_ptr()), sa.data_ptr<float>(),
-                                     M, K, at::cuda::getCurrentCUDAStream().stream()),
-          "quantize_fp8_rows");
-    c10::optional<at::Tensor> bias;
-    if (hbias != 0) bias = T(hbias);
-    at::Tensor y = at::_scaled_mm(q, w8.t(), sa, T(hscale_b), bias, c10::nullopt, x.scalar_type(), false);
-    std::vector<int64_t> shape(x.sizes().begin(), x.sizes().end());
-    shape.back() = N;
-    return wrap(y.view(shape));
-  });
-}
-
 // Row-wise fp8 quantisation of x [..., K] for several fp8 linears of one input: {q [M, K] e4m3, scale [M, 1] f32}.
 JNIEXPORT jlongArray JNICALL Java_dev_atelier_inference_nn_AtelierNative_fp8Quantize(JNIEnv* env, jclass, jlong hx) {
   jlong out[2] = {0, 0};
@@ -301,41 +270,12 @@ JNIEXPORT jlong JNICALL Java_dev_atelier_inference_nn_AtelierNative_linearGelu(J
   });
 }
 
-// Row-wise fp8 quantisation alone (for checks): returns q as uint8 [M, K]; writes scales into `scale` [M] float32.
-JNIEXPORT jlong JNICALL Java_dev_atelier_inference_nn_AtelierNative_quantizeFp8Rows(
-    JNIEnv* env, jclass, jlong hx, jlong hscale) {
-  return guarded(env, [&]() -> jlong {
-    const at::Tensor& x = T(hx);
-    at::Tensor& scale = T(hscale);
-    cuda_tensor(x, "x");
-    cuda_tensor(scale, "scale");
-    require(x.dim() == 2 && x.is_contiguous(), "x must be a contiguous [M, K]");
-    require(scale.scalar_type() == at::kFloat && scale.is_contiguous() && scale.numel() == x.size(0),
-            "scale must be float32 [M]");
-    const auto dt = dtype_of(x, "x");
-    c10::cuda::CUDAGuard guard(x.device());
-    at::Tensor q = at::empty(x.sizes(), x.options().dtype(at::kByte));
-    check(atelier::quantize_fp8_rows(dt, x.data_ptr(), q.data_ptr<uint8_t>(), scale.data_ptr<float>(), x.size(0),
-                                     x.size(1), at::cuda::getCurrentCUDAStream().stream()),
-          "quantize_fp8_rows");
-    return wrap(q);
-  });
-}
-
 JNIEXPORT jlong JNICALL Java_dev_atelier_inference_nn_AtelierNative_geluTanh(JNIEnv* env, jclass, jlong hx) {
   return guarded(env, [&]() -> jlong { return wrap(at::gelu(T(hx), "tanh")); });
 }
 
 JNIEXPORT jlong JNICALL Java_dev_atelier_inference_nn_AtelierNative_silu(JNIEnv* env, jclass, jlong hx) {
   return guarded(env, [&]() -> jlong { return wrap(at::silu(T(hx))); });
-}
-
-JNIEXPORT jlong JNICALL Java_dev_atelier_inference_nn_AtelierNative_rmsNorm(JNIEnv* env, jclass, jlong hx, jlong hw,
-                                                                            jfloat eps) {
-  return guarded(env, [&]() -> jlong {
-    const at::Tensor& x = T(hx);
-    return wrap(at::rms_norm(x, {x.size(-1)}, T(hw), (double)eps));
-  });
 }
 
 // An uninitialised tensor shaped like `like` but with dim 1 = tokens (for qkNormRopeInto's joint output).

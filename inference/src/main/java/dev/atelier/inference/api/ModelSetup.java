@@ -31,21 +31,21 @@ public final class ModelSetup {
     /** Scans {@code dir}; never throws for bad files (they become problems). */
     public static ModelScan scan(Path dir) {
         ModelScan s = scanOnly(dir);
-        return s.generateModel() != null || dir == null || !Files.isDirectory(dir) ? s : s.withGenerateModel(textToImage(dir));
+        return s.generateModel() != null || dir == null || !Files.isDirectory(dir) ? s
+                : s.withGenerateModel(textToImage(dir, s));
     }
 
     /**
      * Where text-to-image runs from: the Qwen-Image-2512 transformer file of a ComfyUI {@code models/} folder that
      * also has the text encoder and VAE, or a complete Qwen-Image-2512 diffusers folder ({@code dir} itself or one of
-     * its siblings: the usual layout keeps both models side by side); else null.
+     * its siblings: the usual layout keeps both models side by side); else null. {@code own} is {@code dir}'s scan
+     * (its headers are not read again).
      */
-    static Path textToImage(Path dir) {
-        if (!Files.isRegularFile(dir.resolve("model_index.json")) && Stream.of("diffusion_models", "unet")
-                .anyMatch(s -> Files.isDirectory(dir.resolve(s)))) {
+    private static Path textToImage(Path dir, ModelScan own) {
+        if (own.layout().equals("comfyui")) {
             // a ComfyUI models/ folder holding the 2512 transformer beside Edit-2511's: same text encoder and VAE
-            ModelScan s = comfy(dir);
-            boolean shared = s.of("text_encoder").size() > 0 && s.of("vae").size() > 0;
-            Path t2i = s.of("transformer").stream().filter(t -> t.architecture().contains("2512"))
+            boolean shared = own.of("text_encoder").size() > 0 && own.of("vae").size() > 0;
+            Path t2i = own.of("transformer").stream().filter(t -> t.architecture().contains("2512"))
                     .map(ModelScan.Component::path).findFirst().orElse(null);
             if (shared && t2i != null) {
                 return t2i;
@@ -66,7 +66,7 @@ public final class ModelSetup {
             if (!Files.isRegularFile(c.resolve("model_index.json"))) {
                 continue;
             }
-            ModelScan s = diffusers(c);
+            ModelScan s = c.equals(dir) ? own : diffusers(c);
             boolean t2i = s.of("transformer").stream().anyMatch(t -> t.architecture().contains("2512"));
             if (t2i && s.missing().isEmpty() && s.of("transformer").size() == 1 && s.of("vae").size() == 1) {
                 return c;

@@ -232,42 +232,34 @@ final class BenchTransformerCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "cfg-pair check: max|batched - single| cond=%.3g uncond(padded)=%.3g"
                     + " (max|out|=%.3g)%n", d0.getFloat(), d1.getFloat(), scale.getFloat());
         }
-        double[] batched = timeOf(() -> model.forward(hidden2, enc2, mask, t2, two));
+        double[] batched = timeOf(() -> model.forward(hidden2, enc2, mask, t2, two), false);
         double[] seq = timeOf(() -> {
             try (NDArray a = model.forward(hidden, enc, null, t, one)) {
                 return model.forward(hidden, encNeg, null, t, one);
             }
-        });
+        }, false);
         System.out.printf(Locale.ROOT, "RESULT cfg-step batched_s=%.4f (min %.4f) sequential_s=%.4f"
                         + " (min %.4f) text=%d/%d kernels=%s%n", median(batched), Arrays.stream(batched).min().orElse(0),
                 median(seq), Arrays.stream(seq).min().orElse(0), txt, shorter, model.kernels().name());
     }
 
-    private double[] timeOf(java.util.function.Supplier<NDArray> f) {
-        for (int i = 0; i < warmup; i++) {
-            try (NDArray out = f.get()) {
-                sync(out);
-            }
-        }
-        double[] times = new double[iters];
-        for (int i = 0; i < iters; i++) {
-            long s = System.nanoTime();
-            try (NDArray out = f.get()) {
-                sync(out);
-            }
-            times[i] = (System.nanoTime() - s) / 1e9;
-        }
-        return times;
-    }
-
     private double[] time(QwenImageTransformer model, NDArray hidden, NDArray enc, NDArray t,
             List<List<ImageShape>> shapes) {
+        return timeOf(() -> model.forward(hidden, enc, null, t, shapes), true);
+    }
+
+    /**
+     * Seconds per call of {@code f} after the warm-ups. With {@code report}: the first output's mean |x| and NaN count,
+     * and each call's total/issue time (issue = until {@code f} returned, the host's work; close to the total means the
+     * host, not the GPU, sets the pace).
+     */
+    private double[] timeOf(java.util.function.Supplier<NDArray> f, boolean report) {
         for (int i = 0; i < warmup; i++) {
-            try (NDArray out = model.forward(hidden, enc, null, t, shapes)) {
+            try (NDArray out = f.get()) {
                 sync(out);
-                if (i == 0) {
-                    try (NDArray f = out.toType(DataType.FLOAT32, true); NDArray a = f.abs(); NDArray mean = a.mean();
-                            NDArray nan = f.isNaN().sum()) {
+                if (report && i == 0) {
+                    try (NDArray x = out.toType(DataType.FLOAT32, true); NDArray a = x.abs(); NDArray mean = a.mean();
+                            NDArray nan = x.isNaN().sum()) {
                         System.out.printf(Locale.ROOT, "output %s mean|x|=%.4g nan=%d%n", out.getShape(),
                                 mean.getFloat(), nan.getLong());
                     }
@@ -278,19 +270,19 @@ final class BenchTransformerCommand implements Callable<Integer> {
         double[] issue = new double[iters];
         for (int i = 0; i < iters; i++) {
             long s = System.nanoTime();
-            try (NDArray out = model.forward(hidden, enc, null, t, shapes)) {
+            try (NDArray out = f.get()) {
                 issue[i] = (System.nanoTime() - s) / 1e9;
                 sync(out);
             }
             times[i] = (System.nanoTime() - s) / 1e9;
         }
-        // issue = until forward() returned (host work; the GPU may still be running): close to the total means the
-        // host, not the GPU, sets the pace
-        StringBuilder sb = new StringBuilder("times_s");
-        for (int i = 0; i < iters; i++) {
-            sb.append(String.format(Locale.ROOT, " %.3f/%.3f", times[i], issue[i]));
+        if (report) {
+            StringBuilder sb = new StringBuilder("times_s");
+            for (int i = 0; i < iters; i++) {
+                sb.append(String.format(Locale.ROOT, " %.3f/%.3f", times[i], issue[i]));
+            }
+            System.out.println(sb.append(" (total/issue)"));
         }
-        System.out.println(sb.append(" (total/issue)"));
         return times;
     }
 

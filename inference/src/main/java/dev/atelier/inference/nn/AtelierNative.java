@@ -156,10 +156,6 @@ public final class AtelierNative {
 
     static native long gatedAdd(long x, long gate0, long gate1, long y, long split);
 
-    static native long fp8Linear(long x, long w8, long scaleB, long bias);
-
-    static native long quantizeFp8Rows(long x, long scale);
-
     /** {q [M, K] e4m3, scale [M, 1] float32} of x [..., K] quantised per row. */
     static native long[] fp8Quantize(long x);
 
@@ -172,8 +168,6 @@ public final class AtelierNative {
     static native long geluTanh(long x);
 
     static native long silu(long x);
-
-    static native long rmsNorm(long x, long w, float eps);
 
     static native long emptyTokens(long like, long tokens);
 

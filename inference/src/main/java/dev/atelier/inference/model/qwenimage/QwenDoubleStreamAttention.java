@@ -149,60 +149,49 @@ public final class QwenDoubleStreamAttention {
         long b = img.getShape().get(0);
         long si = img.getShape().get(1);
         long st = txt.getShape().get(1);
-        if (textLengths != null) {
-            return perSample(img, txt, textLengths, rope, k, attention);
+        if (textLengths != null && textLengths.length != b) {
+            throw new IllegalArgumentException("text lengths for " + textLengths.length + " samples, batch is " + b);
         }
+        boolean imageFirst = textLengths != null;
         return Scopes.many(() -> {
-            NDArray[] ip = qkv(img, imgQkv, toQ, toK, toV);
-            NDArray[] tp = qkv(txt, txtQkv, addQProj, addKProj, addVProj);
-            // [B, S, H, Dh] per stream -> joint [B, St + Si, H, Dh] -> [B, H, S, Dh], order [text, image]
-            NDArray q = k.qkNormRopeJoint(heads(tp[0]), normAddedQ, rope.txtCos(), rope.txtSin(), heads(ip[0]), normQ,
-                    rope.imgCos(), rope.imgSin(), EPS).transpose(0, 2, 1, 3);
-            NDArray key = k.qkNormRopeJoint(heads(tp[1]), normAddedK, rope.txtCos(), rope.txtSin(), heads(ip[1]),
-                    normK, rope.imgCos(), rope.imgSin(), EPS).transpose(0, 2, 1, 3);
-            NDArray iv = heads(ip[2]);
-            NDArray tv = heads(tp[2]);
-            NDArray v = NDArrays.concat(new NDList(tv, iv), 1).transpose(0, 2, 1, 3);
-            NDArray o = attention.attend(q, key, v, jointMask).transpose(0, 2, 1, 3)
-                    .reshape(b, st + si, (long) heads * headDim);
-            NDArray txtOut = toAddOut.forward(o.get(NDIndex.sliceAxis(1, 0, st)));
-            NDArray imgOut = toOut.forward(o.get(NDIndex.sliceAxis(1, st, st + si)));
+            Stream image = new Stream(qkv(img, imgQkv, toQ, toK, toV), normQ, normK, rope.imgCos(), rope.imgSin());
+            Stream text = new Stream(qkv(txt, txtQkv, addQProj, addKProj, addVProj), normAddedQ, normAddedK,
+                    rope.txtCos(), rope.txtSin());
+            Stream first = imageFirst ? image : text;
+            Stream second = imageFirst ? text : image;
+            // [B, S, H, Dh] per stream -> joint [B, S1 + S2, H, Dh] -> [B, H, S, Dh]
+            NDArray q = k.qkNormRopeJoint(heads(first.qkv[0]), first.normQ, first.cos, first.sin,
+                    heads(second.qkv[0]), second.normQ, second.cos, second.sin, EPS).transpose(0, 2, 1, 3);
+            NDArray key = k.qkNormRopeJoint(heads(first.qkv[1]), first.normK, first.cos, first.sin,
+                    heads(second.qkv[1]), second.normK, second.cos, second.sin, EPS).transpose(0, 2, 1, 3);
+            NDArray v = NDArrays.concat(new NDList(heads(first.qkv[2]), heads(second.qkv[2])), 1)
+                    .transpose(0, 2, 1, 3);
+            NDArray o;  // [B, S, H, Dh]
+            if (textLengths == null) {
+                o = attention.attend(q, key, v, jointMask).transpose(0, 2, 1, 3);
+            } else {
+                NDList outs = new NDList();
+                for (int i = 0; i < b; i++) {
+                    long valid = si + textLengths[i]; // [image, valid text] is a prefix of the keys
+                    NDArray qi = q.get(NDIndex.sliceAxis(0, i, i + 1));
+                    NDArray ki = key.get(new NDIndex().addSliceDim(i, i + 1).addAllDim().addSliceDim(0, valid));
+                    NDArray vi = v.get(new NDIndex().addSliceDim(i, i + 1).addAllDim().addSliceDim(0, valid));
+                    outs.add(attention.attend(qi, ki, vi, null).transpose(0, 2, 1, 3));
+                }
+                o = b == 1 ? outs.singletonOrThrow() : NDArrays.concat(outs, 0);
+            }
+            o = o.reshape(b, st + si, (long) heads * headDim);
+            long s1 = imageFirst ? si : st;
+            NDArray o1 = o.get(NDIndex.sliceAxis(1, 0, s1));
+            NDArray o2 = o.get(NDIndex.sliceAxis(1, s1, st + si));
+            NDArray imgOut = toOut.forward(imageFirst ? o1 : o2);
+            NDArray txtOut = toAddOut.forward(imageFirst ? o2 : o1);
             return new NDArray[] {imgOut, txtOut};
         });
     }
 
-    private NDArray[] perSample(NDArray img, NDArray txt, long[] textLengths, QwenEmbedRope.Freqs rope, Kernels k,
-            Attention attention) {
-        long b = img.getShape().get(0);
-        long si = img.getShape().get(1);
-        long st = txt.getShape().get(1);
-        if (textLengths.length != b) {
-            throw new IllegalArgumentException("text lengths for " + textLengths.length + " samples, batch is " + b);
-        }
-        return Scopes.many(() -> {
-            NDArray[] ip = qkv(img, imgQkv, toQ, toK, toV);
-            NDArray[] tp = qkv(txt, txtQkv, addQProj, addKProj, addVProj);
-            // joint [B, Si + St, H, Dh], order [image, text]
-            NDArray q = k.qkNormRopeJoint(heads(ip[0]), normQ, rope.imgCos(), rope.imgSin(), heads(tp[0]), normAddedQ,
-                    rope.txtCos(), rope.txtSin(), EPS).transpose(0, 2, 1, 3);
-            NDArray key = k.qkNormRopeJoint(heads(ip[1]), normK, rope.imgCos(), rope.imgSin(), heads(tp[1]),
-                    normAddedK, rope.txtCos(), rope.txtSin(), EPS).transpose(0, 2, 1, 3);
-            NDArray v = NDArrays.concat(new NDList(heads(ip[2]), heads(tp[2])), 1).transpose(0, 2, 1, 3);
-            NDList outs = new NDList();
-            for (int i = 0; i < b; i++) {
-                long valid = si + textLengths[i];
-                NDArray qi = q.get(NDIndex.sliceAxis(0, i, i + 1));
-                NDArray ki = key.get(new NDIndex().addSliceDim(i, i + 1).addAllDim().addSliceDim(0, valid));
-                NDArray vi = v.get(new NDIndex().addSliceDim(i, i + 1).addAllDim().addSliceDim(0, valid));
-                outs.add(attention.attend(qi, ki, vi, null).transpose(0, 2, 1, 3)); // [1, S, H, Dh]
-            }
-            NDArray all = b == 1 ? outs.singletonOrThrow() : NDArrays.concat(outs, 0);
-            NDArray o = all.reshape(b, si + st, (long) heads * headDim);
-            NDArray imgOut = toOut.forward(o.get(NDIndex.sliceAxis(1, 0, si)));
-            NDArray txtOut = toAddOut.forward(o.get(NDIndex.sliceAxis(1, si, si + st)));
-            return new NDArray[] {imgOut, txtOut};
-        });
-    }
+    /** One stream's q/k/v projections with its QK-norm weights and RoPE tables. */
+    private record Stream(NDArray[] qkv, NDArray normQ, NDArray normK, NDArray cos, NDArray sin) {}
 
     private NDArray heads(NDArray x) {
         return x.reshape(x.getShape().get(0), x.getShape().get(1), heads, headDim);

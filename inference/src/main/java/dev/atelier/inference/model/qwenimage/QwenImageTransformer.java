@@ -265,12 +265,17 @@ public final class QwenImageTransformer implements AutoCloseable {
             keep(intermediates, "rope_txt_cos", rope.txtCos());
             keep(intermediates, "rope_txt_sin", rope.txtSin());
 
-            NDArray jointMask = jointMask(encoderHiddenStatesMask, b, n);
+            // the text mask is read to the host once: no padding → no mask; padding at the end of each prompt →
+            // per-sample attention over the valid keys; anything else → the masked attention
+            boolean[] hostMask = hostMask(encoderHiddenStatesMask);
+            boolean padded = hostMask != null && !allTrue(hostMask);
+            long[] textLengths = padded ? prefixLengths(hostMask, b, l) : null;
+            NDArray jointMask = padded && textLengths == null ? jointMask(encoderHiddenStatesMask, b, n) : null;
             NDArray siluImg = kernels.silu(temb);
             NDArray tembTxt = config.zeroCondT() ? temb.get(new NDIndex(":{}", b)) : temb;
             NDArray siluTxt = config.zeroCondT() ? kernels.silu(tembTxt) : siluImg;
-            var ctx = new QwenImageTransformerBlock.Context(siluImg, siluTxt, split, jointMask,
-                    jointMask == null ? null : prefixLengths(encoderHiddenStatesMask), rope, kernels, attention);
+            var ctx = new QwenImageTransformerBlock.Context(siluImg, siluTxt, split, jointMask, textLengths, rope,
+                    kernels, attention);
             BlockStreamer st = streamer;
             for (int i = 0; i < blocks.size(); i++) {
                 if (st != null) {
@@ -306,24 +311,44 @@ public final class QwenImageTransformer implements AutoCloseable {
         }
     }
 
-    /** Text mask + all-true image mask, or null when there is no padding (then attention needs no mask). */
-    /**
-     * Per sample, the number of valid text tokens when each row of the mask is valid tokens then padding (how the
-     * pipelines pad prompts of different lengths), else null (a mask with holes keeps the masked attention).
-     */
-    static long[] prefixLengths(NDArray textMask) {
-        if (textMask == null || "masked".equalsIgnoreCase(System.getProperty("atelier.attention.padding", ""))) {
+    /** The mask's values on the host (one device-to-host read), or null without a mask. */
+    private static boolean[] hostMask(NDArray textMask) {
+        if (textMask == null) {
             return null;
         }
-        long b = textMask.getShape().get(0);
-        int l = (int) textMask.getShape().get(1);
-        boolean[] m;
         if (textMask.getDataType() == DataType.BOOLEAN) {
-            m = textMask.toBooleanArray(); // toType would hand back the caller's array itself: never close it
-        } else {
-            try (NDArray bm = textMask.toType(DataType.BOOLEAN, true)) {
-                m = bm.toBooleanArray();
+            return textMask.toBooleanArray(); // toType would hand back the caller's array itself: never close it
+        }
+        try (NDArray bm = textMask.toType(DataType.BOOLEAN, true)) {
+            return bm.toBooleanArray();
+        }
+    }
+
+    private static boolean allTrue(boolean[] m) {
+        for (boolean v : m) {
+            if (!v) {
+                return false;
             }
+        }
+        return true;
+    }
+
+    /** {@link #prefixLengths(boolean[], long, int)} of a [B, L] mask. */
+    static long[] prefixLengths(NDArray textMask) {
+        if (textMask == null) {
+            return null;
+        }
+        return prefixLengths(hostMask(textMask), textMask.getShape().get(0), (int) textMask.getShape().get(1));
+    }
+
+    /**
+     * Per sample, the number of valid text tokens when each row of the mask is valid tokens then padding (how the
+     * pipelines pad prompts of different lengths), else null (a mask with holes keeps the masked attention, as does
+     * {@code -Datelier.attention.padding=masked}).
+     */
+    static long[] prefixLengths(boolean[] m, long b, int l) {
+        if ("masked".equalsIgnoreCase(System.getProperty("atelier.attention.padding", ""))) {
+            return null;
         }
         long[] lengths = new long[(int) b];
         for (int i = 0; i < b; i++) {
@@ -344,14 +369,9 @@ public final class QwenImageTransformer implements AutoCloseable {
         return lengths;
     }
 
+    /** Text mask + all-true image mask (the caller has seen padding in it). */
     private static NDArray jointMask(NDArray textMask, long b, long n) {
-        if (textMask == null) {
-            return null;
-        }
         NDArray tm = textMask.toType(DataType.BOOLEAN, false);
-        if (tm.all().getBoolean()) {
-            return null;
-        }
         NDArray imgMask = tm.getManager().ones(new Shape(b, n), DataType.BOOLEAN);
         return NDArrays.concat(new NDList(tm, imgMask), 1);
     }

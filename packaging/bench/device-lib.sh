@@ -9,6 +9,10 @@ O=${OUT:-/tmp/atelier-out}
 mkdir -p "$O"
 export PATH=/opt/torch/.venv/bin:$PATH
 KLIB=${KLIB:-packaging/jni/lib/linux-x86_64/torch-2.11.0-cu130/libatelier_kernels.so}
+# the staged diffusers source travels as one archive (stage-transformer-bench.sh)
+if [ -f "$C/diffusers.tar.xz" ] && [ ! -d "$C/diffusers" ]; then
+  tar -C "$C" -xJf "$C/diffusers.tar.xz"
+fi
 
 atelier() {
   # shellcheck disable=SC2086

@@ -2,7 +2,7 @@
 # HERE: stages everything `transformer-bench-device.sh` needs into <main checkout>/.carry/transformer (git-ignored;
 # the device runs in the main checkout, so the staging folder must be under it):
 #   packaging/  (make_ops.py, the bench scripts)   configs/  (real-*.json)
-#   diffusers/src/diffusers  (git archive of DIFFUSERS_GIT at the fixture commit, pipelines/ trimmed, ~11 MB)
+#   diffusers.tar.xz  (git archive of DIFFUSERS_GIT at the fixture commit, pipelines/ trimmed; unpacked on the device)
 #   jvm/  (shared/device/stage.sh: JRE + jars + DJL JNI for torch 2.11; tokenizers jar dropped, ~28 MB)
 # usage: DIFFUSERS_GIT=<fetched huggingface/diffusers git dir> packaging/bench/stage-transformer-bench.sh [MAIN_CHECKOUT]
 # then:  run(command="bash .carry/transformer/packaging/bench/transformer-bench-device.sh", carry=[".carry/transformer"])
@@ -30,11 +30,22 @@ if [ -n "${DIFFUSERS_GIT:-}" ]; then
   # not on the transformer's import path (lazy in diffusers/models/__init__.py); keeps the call under 64 MiB
   rm -rf "$S/diffusers/src/diffusers/models/autoencoders" "$S/diffusers/src/diffusers/models/controlnets" \
     "$S/diffusers/src/diffusers/pipelines/qwenimage"
+  # one archive instead of ~900 small files: the 64 MiB limit counts disk blocks (device-lib.sh unpacks it)
+  tar -C "$S" -cJf "$S/diffusers.tar.xz" diffusers && rm -rf "$S/diffusers"
 fi
 (cd "$ROOT" && mvn -B -q -pl inference package -DskipTests)
 STAGE_DIR=$S/jvm JRE_MODULES=java.base,java.desktop,java.logging,java.management,java.naming,java.sql,java.xml,jdk.jfr,jdk.unsupported,jdk.zipfs \
   bash /work/shared/device/stage.sh "$ROOT/inference" target/atelier-inference.jar
 # not used by the bench; keeps the call under the 64 MiB that travels (with the main checkout's tracked files)
-rm -f "$S"/jvm/lib/tokenizers-*.jar "$S"/jvm/lib/webp-imageio-*.jar "$S"/jvm/lib/kotlin-stdlib-*.jar \
+if [ "${KEEP_TOKENIZERS:-0}" = 1 ]; then
+  # the fixture edit (kernels-e2e-device.sh) tokenizes: keep the jar with its linux-x86_64 library only (~5 MB);
+  # carry the staging folder without diffusers/ then, or the call exceeds 64 MiB
+  for j in "$S"/jvm/lib/tokenizers-*.jar; do
+    zip -q -d "$j" 'native/lib/win-*' 'native/lib/osx-*' 'native/lib/linux-aarch64/*' || true
+  done
+else
+  rm -f "$S"/jvm/lib/tokenizers-*.jar
+fi
+rm -f "$S"/jvm/lib/webp-imageio-*.jar "$S"/jvm/lib/kotlin-stdlib-*.jar \
   "$S"/jvm/lib/commons-compress-*.jar
 du -sh "$S" "$S"/*

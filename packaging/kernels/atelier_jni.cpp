@@ -15,7 +15,7 @@
 namespace {
 
 // Bumped whenever a signature below changes; the Java side refuses a library with another number.
-constexpr jint ABI_VERSION = 1;
+constexpr jint ABI_VERSION = 2;
 
 struct ArgError : std::invalid_argument {
   using std::invalid_argument::invalid_argument;
@@ -171,8 +171,10 @@ JNIEXPORT jlong JNICALL Java_dev_atelier_inference_nn_AtelierNative_gatedAdd(
   });
 }
 
-// Row-wise fp8 quantisation of x [..., K] for several fp8 linears of one input: {q [M, K] e4m3, scale [M, 1] f32}.
-JNIEXPORT jlongArray JNICALL Java_dev_atelier_inference_nn_AtelierNative_fp8Quantize(JNIEnv* env, jclass, jlong hx) {
+// fp8 quantisation of x [..., K] for several fp8 linears of one input: {q [M, K] e4m3, scale} with scale [M, 1]
+// (row-wise) or [1] (tensor-wise) float32.
+JNIEXPORT jlongArray JNICALL Java_dev_atelier_inference_nn_AtelierNative_fp8Quantize(JNIEnv* env, jclass, jlong hx,
+                                                                                     jboolean tensorwise) {
   jlong out[2] = {0, 0};
   guarded(env, [&]() -> jlong {
     const at::Tensor& x = T(hx);
@@ -184,10 +186,22 @@ JNIEXPORT jlongArray JNICALL Java_dev_atelier_inference_nn_AtelierNative_fp8Quan
     at::Tensor x2 = x.reshape({-1, K}).contiguous();
     const int64_t M = x2.size(0);
     at::Tensor q = at::empty({M, K}, x2.options().dtype(at::kFloat8_e4m3fn));
-    at::Tensor sa = at::empty({M, 1}, x2.options().dtype(at::kFloat));
-    check(atelier::quantize_fp8_rows(dt, x2.data_ptr(), static_cast<uint8_t*>(q.data_ptr()), sa.data_ptr<float>(),
-                                     M, K, at::cuda::getCurrentCUDAStream().stream()),
-          "quantize_fp8_rows");
+    at::Tensor sa;
+    if (tensorwise) {
+      // the float32 scale at the start of the allocation (cuBLASLt wants its scale pointers aligned), the amax bits
+      // 16 bytes further
+      at::Tensor scratch = at::empty({8}, x2.options().dtype(at::kFloat));
+      sa = scratch.narrow(0, 0, 1);
+      check(atelier::quantize_fp8_tensor(dt, x2.data_ptr(), static_cast<uint8_t*>(q.data_ptr()),
+                                         reinterpret_cast<unsigned*>(scratch.data_ptr<float>() + 4), sa.data_ptr<float>(),
+                                         M * K, at::cuda::getCurrentCUDAStream().stream()),
+            "quantize_fp8_tensor");
+    } else {
+      sa = at::empty({M, 1}, x2.options().dtype(at::kFloat));
+      check(atelier::quantize_fp8_rows(dt, x2.data_ptr(), static_cast<uint8_t*>(q.data_ptr()), sa.data_ptr<float>(),
+                                       M, K, at::cuda::getCurrentCUDAStream().stream()),
+            "quantize_fp8_rows");
+    }
     out[0] = wrap(q);
     out[1] = wrap(sa);
     return 0;
@@ -198,18 +212,24 @@ JNIEXPORT jlongArray JNICALL Java_dev_atelier_inference_nn_AtelierNative_fp8Quan
   return r;
 }
 
-// y = (q · scale_a) (w8 · scale_b)^T + bias, shaped like x [..., N] (x only gives the shape and dtype).
+// y = (q · scale_a) (w8 · scale_b)^T + bias, shaped like x [..., N] (x only gives the shape and dtype). scale_a is
+// [M, 1] (row-wise) or one element (tensor-wise); scale_b is the weight's per-tensor scale, one element or repeated
+// along a [1, N] row: with a tensor-wise scale_a its first element is used, so one stored row serves both scalings.
+// fast_accum: the fp8 tensor cores accumulate without the periodic promotion to float32 (faster, less exact).
 JNIEXPORT jlong JNICALL Java_dev_atelier_inference_nn_AtelierNative_fp8Mm(
-    JNIEnv* env, jclass, jlong hx, jlong hq, jlong hsa, jlong hw8, jlong hscale_b, jlong hbias) {
+    JNIEnv* env, jclass, jlong hx, jlong hq, jlong hsa, jlong hw8, jlong hscale_b, jlong hbias, jboolean fast_accum) {
   return guarded(env, [&]() -> jlong {
     const at::Tensor& x = T(hx);
     const at::Tensor& w8 = T(hw8);
     require(w8.scalar_type() == at::kFloat8_e4m3fn && w8.dim() == 2, "weight must be a 2-D float8_e4m3fn tensor");
     require(w8.size(1) == x.size(-1), "weight must be [N, K] for x [..., K]");
+    const at::Tensor& sa = T(hsa);
+    at::Tensor sb = T(hscale_b);
+    if (sa.numel() == 1 && sb.numel() != 1) sb = sb.reshape({-1}).narrow(0, 0, 1);
     c10::cuda::CUDAGuard guard(x.device());
     c10::optional<at::Tensor> bias;
     if (hbias != 0) bias = T(hbias);
-    at::Tensor y = at::_scaled_mm(T(hq), w8.t(), T(hsa), T(hscale_b), bias, c10::nullopt, x.scalar_type(), false);
+    at::Tensor y = at::_scaled_mm(T(hq), w8.t(), sa, sb, bias, c10::nullopt, x.scalar_type(), fast_accum != 0);
     std::vector<int64_t> shape(x.sizes().begin(), x.sizes().end());
     shape.back() = w8.size(0);
     return wrap(y.view(shape));

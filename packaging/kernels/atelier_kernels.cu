@@ -5,6 +5,8 @@
 #include <cuda_fp16.h>
 #include <cuda_fp8.h>
 
+#include <algorithm>
+
 namespace atelier {
 namespace {
 
@@ -155,6 +157,19 @@ __global__ void gated_add_k(const T* __restrict__ x, const T* g0, const T* g1, i
 }
 
 // ---- row-wise fp8 quantisation: one block per row --------------------------------------------------------------------
+// |x| max over one vector, and one vector of x / s rounded to e4m3 (saturating): shared by both scalings.
+template <typename T, int V> __device__ __forceinline__ float vec_amax(const Vec<T, V>& v, float m) {
+#pragma unroll
+  for (int j = 0; j < V; j++) m = fmaxf(m, fabsf(Io<T>::ld(v.v[j])));
+  return m;
+}
+template <typename T, int V> __device__ __forceinline__ Vec<uint8_t, V> vec_e4m3(const Vec<T, V>& v, float s) {
+  Vec<uint8_t, V> o;
+#pragma unroll
+  for (int j = 0; j < V; j++) o.v[j] = (uint8_t)__nv_cvt_float_to_fp8(Io<T>::ld(v.v[j]) / s, __NV_SATFINITE, __NV_E4M3);
+  return o;
+}
+
 template <typename T, int V>
 __global__ void quantize_fp8_rows_k(const T* __restrict__ x, uint8_t* __restrict__ q, float* __restrict__ scale,
                                     int64_t K) {
@@ -165,20 +180,33 @@ __global__ void quantize_fp8_rows_k(const T* __restrict__ x, uint8_t* __restrict
   const int64_t nv = K / V;
   float m = 0.f;
   for (int64_t i = threadIdx.x; i < nv; i += blockDim.x) {
-    const Vec<T, V> v = load<T, V>(xr, i);
-#pragma unroll
-    for (int j = 0; j < V; j++) m = fmaxf(m, fabsf(Io<T>::ld(v.v[j])));
+    m = vec_amax<T, V>(load<T, V>(xr, i), m);
   }
   const float s = fmaxf(block_reduce<true>(m, red) / 448.f, 1e-12f);
   if (threadIdx.x == 0) scale[row] = s;
-  for (int64_t i = threadIdx.x; i < nv; i += blockDim.x) {
-    const Vec<T, V> v = load<T, V>(xr, i);
-    Vec<uint8_t, V> o;
-#pragma unroll
-    for (int j = 0; j < V; j++) {
-      o.v[j] = (uint8_t)__nv_cvt_float_to_fp8(Io<T>::ld(v.v[j]) / s, __NV_SATFINITE, __NV_E4M3);
-    }
-    store<uint8_t, V>(qr, i, o);
+  for (int64_t i = threadIdx.x; i < nv; i += blockDim.x) store<uint8_t, V>(qr, i, vec_e4m3<T, V>(load<T, V>(xr, i), s));
+}
+
+// Tensor-wise: the largest |x| of the whole tensor (atomicMax on the bits: non-negative floats order as unsigned), then
+// every element divided by amax/448 and rounded to e4m3 (saturating), the scale read back on the device (no host sync).
+template <typename T, int V>
+__global__ void amax_k(const T* __restrict__ x, int64_t nv, unsigned* __restrict__ amax_bits) {
+  __shared__ float red[32];
+  float m = 0.f;
+  for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < nv; i += (int64_t)gridDim.x * blockDim.x) {
+    m = vec_amax<T, V>(load<T, V>(x, i), m);
+  }
+  m = block_reduce<true>(m, red);
+  if (threadIdx.x == 0) atomicMax(amax_bits, __float_as_uint(m));
+}
+
+template <typename T, int V>
+__global__ void quantize_fp8_tensor_k(const T* __restrict__ x, uint8_t* __restrict__ q,
+                                      const unsigned* __restrict__ amax_bits, float* __restrict__ scale, int64_t nv) {
+  const float s = fmaxf(__uint_as_float(*amax_bits) / 448.f, 1e-12f);
+  if (blockIdx.x == 0 && threadIdx.x == 0) *scale = s;
+  for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < nv; i += (int64_t)gridDim.x * blockDim.x) {
+    store<uint8_t, V>(q, i, vec_e4m3<T, V>(load<T, V>(x, i), s));
   }
 }
 
@@ -316,6 +344,27 @@ cudaError_t quantize_fp8_rows(DType t, const void* x, uint8_t* q, float* scale, 
       constexpr int W = decltype(vtag)::value;
       quantize_fp8_rows_k<T, W><<<(unsigned)M, threads_for(K / W > 1024 ? 1024 : K / W), 0, stream>>>(
           static_cast<const T*>(x), q, scale, K);
+    };
+    if (vec) run(std::integral_constant<int, V>{}); else run(std::integral_constant<int, 1>{});
+    return cudaGetLastError();
+  });
+}
+
+cudaError_t quantize_fp8_tensor(DType t, const void* x, uint8_t* q, unsigned* amax_bits, float* scale, int64_t n,
+                                cudaStream_t stream) {
+  if (n == 0) return cudaSuccess;
+  return by_dtype(t, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    constexpr int V = 16 / sizeof(T);
+    const bool vec = n % V == 0 && aligned(x, 16) && aligned(q, V);
+    auto run = [&](auto vtag) {
+      constexpr int W = decltype(vtag)::value;
+      const int64_t nv = n / W;
+      const int threads = 256;
+      const unsigned blocks = (unsigned)std::min<int64_t>((nv + threads - 1) / threads, 2048);
+      cudaMemsetAsync(amax_bits, 0, sizeof(unsigned), stream);
+      amax_k<T, W><<<blocks, threads, 0, stream>>>(static_cast<const T*>(x), nv, amax_bits);
+      quantize_fp8_tensor_k<T, W><<<blocks, threads, 0, stream>>>(static_cast<const T*>(x), q, amax_bits, scale, nv);
     };
     if (vec) run(std::integral_constant<int, V>{}); else run(std::integral_constant<int, 1>{});
     return cudaGetLastError();

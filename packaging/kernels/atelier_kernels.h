@@ -37,6 +37,11 @@ cudaError_t gated_add(DType t, const void* x, const void* gate0, const void* gat
 cudaError_t quantize_fp8_rows(DType t, const void* x, uint8_t* q, float* scale, int64_t M, int64_t K,
                               cudaStream_t stream);
 
+// Tensor-wise fp8 (e4m3fn) quantisation, the scaling cuBLASLt's fp8 GEMM takes: s = max(amax(|x|) / 448, 1e-12) over
+// all n elements, q = e4m3(x / s). amax_bits: 4 bytes of device scratch (zeroed here); scale: one float32 on the device.
+cudaError_t quantize_fp8_tensor(DType t, const void* x, uint8_t* q, unsigned* amax_bits, float* scale, int64_t n,
+                                cudaStream_t stream);
+
 // Linear with an 8-bit float weight for a few rows (the modulation layers: M = 2 or 4), memory-bound on the weight:
 //   w = round(fp8(w8) * scale) (the dequantised weight in the activation dtype, as the dequant path makes it),
 //   out = round(x w^T + bias), float32 accumulation. x: [M, K] contiguous, M <= 16, K % 16 == 0; w8: [N, K] bytes

@@ -214,33 +214,56 @@ final class BenchKernelsCommand implements Callable<Integer> {
                         + " native_ms=%.4f dequant_ms=%.4f speedup=%.2fx%n", ok ? "ok" : "FAIL", eNat, eDeq, tNat * 1e3,
                         tDeq * 1e3, tDeq / tNat);
             }
-            for (long rows : new long[] {tokens, 4096 + 300}) {
-                NDArray x = t.randomNormal(0f, 1f, new Shape(1, rows, k), DataType.BFLOAT16);
-                NDArray w = lin.weight();
-                NDArray exact = x.toType(DataType.FLOAT32, false).matMul(w.toType(DataType.FLOAT32, false).transpose())
-                        .add(bias.toType(DataType.FLOAT32, false));
-                NDArray dense = dev.atelier.inference.nn.Linear.linear(x, w, bias);
-                codec.useScaledMm(false);
-                NDArray deq = lin.forward(x);
-                codec.useScaledMm(true);
-                NDArray nat = lin.forward(x);
-                double tNat = time(() -> lin.forward(x));
-                double tDense = time(() -> dev.atelier.inference.nn.Linear.linear(x, w, bias));
-                codec.useScaledMm(false);
-                double tDeq = time(() -> lin.forward(x));
-                codec.useScaledMm(true);
-                String label = "fp8_linear rows=" + rows;
-                double eNat = relRms(nat, exact);
-                double eDeq = relRms(deq, exact);
-                double eDense = relRms(dense, exact);
-                boolean ok = eNat < 0.08;
-                if (!ok) {
-                    failures++;
+        }
+        // the block's matmul shapes at the forward's token count: q/k/v/out (dim → dim), fc1 (dim → 4·dim), fc2 (4·dim → dim)
+        long rows = tokens + 300;
+        for (long[] kn : new long[][] {{dim, dim}, {dim, 4 * dim}, {4 * dim, dim}}) {
+            fp8Matmul(m, ops, rows, kn[0], kn[1]);
+        }
+    }
+
+    /**
+     * The native fp8 matmul against the bf16 dense product and the dequantised path, for each activation scaling
+     * (per row / per tensor) and accumulation (float32-promoted / fast): error against the float32 product of the
+     * dequantised weight, and time.
+     */
+    private void fp8Matmul(NDManager m, TorchOps ops, long rows, long k, long nOut) {
+        try (NDManager t = m.newSubManager(); Fp8Codec codec = Fp8Codec.create(DType.F8_E4M3, DataType.BFLOAT16, t, ops)) {
+            NDArray r = t.randomInteger(0, 128, new Shape(nOut, k), DataType.INT32);
+            NDArray codes = r.add(r.gte(64).toType(DataType.INT32, false).mul(64)).toType(DataType.UINT8, false);
+            Fp8Linear lin = new Fp8Linear(codec, codec.store(codes), (float) (1.0 / Math.sqrt(k)),
+                    t.randomNormal(0f, 0.02f, new Shape(nOut), DataType.BFLOAT16), nOut, k);
+            NDArray bias = lin.bias();
+            NDArray x = t.randomNormal(0f, 1f, new Shape(1, rows, k), DataType.BFLOAT16);
+            NDArray w = lin.weight();
+            NDArray exact = x.toType(DataType.FLOAT32, false).matMul(w.toType(DataType.FLOAT32, false).transpose())
+                    .add(bias.toType(DataType.FLOAT32, false));
+            NDArray dense = dev.atelier.inference.nn.Linear.linear(x, w, bias);
+            double tDense = time(() -> dev.atelier.inference.nn.Linear.linear(x, w, bias));
+            double eDense = relRms(dense, exact);
+            codec.useScaledMm(false);
+            double eDeq = relRms(lin.forward(x), exact);
+            double tDeq = time(() -> lin.forward(x));
+            codec.useScaledMm(true);
+            String shape = String.format(Locale.ROOT, "rows=%d k=%d n=%d", rows, k, nOut);
+            System.out.printf(Locale.ROOT, "RESULT kernel fp8_linear %s bf16_dense_ms=%.4f rel_rms=%.4f"
+                    + " dequant_ms=%.4f rel_rms=%.4f%n", shape, tDense * 1e3, eDense, tDeq * 1e3, eDeq);
+            for (Fp8Codec.Scaling sc : Fp8Codec.Scaling.values()) {
+                for (boolean fast : new boolean[] {false, true}) {
+                    codec.useScaling(sc, fast);
+                    double e = relRms(lin.forward(x), exact);
+                    double tn = time(() -> {
+                        codec.forgetQuantized(); // time the activation quantisation too (once per layer here)
+                        return lin.forward(x);
+                    });
+                    boolean ok = e < 0.08;
+                    if (!ok) {
+                        failures++;
+                    }
+                    System.out.printf(Locale.ROOT, "RESULT kernel fp8_linear %s scaling=%s fast_accum=%s %s"
+                            + " rel_rms=%.4f ms=%.4f vs_bf16_dense=%.2fx%n", shape,
+                            sc.name().toLowerCase(Locale.ROOT), fast, ok ? "ok" : "FAIL", e, tn * 1e3, tDense / tn);
                 }
-                System.out.printf(Locale.ROOT, "RESULT kernel %s %s rel_rms native_fp8mm=%.4f dequant_bf16=%.4f"
-                                + " bf16_dense=%.4f | native_fp8mm_ms=%.4f dequant_ms=%.4f bf16_dense_ms=%.4f"
-                                + " fp8mm_vs_dense=%.2fx%n", label, ok ? "ok" : "FAIL", eNat, eDeq, eDense, tNat * 1e3,
-                        tDeq * 1e3, tDense * 1e3, tDense / tNat);
             }
         }
     }

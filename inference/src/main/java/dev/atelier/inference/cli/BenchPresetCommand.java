@@ -66,7 +66,8 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "preset", mixinStandardHelpOptions = true,
         description = "Time the presets end to end (text encoder, transformer steps, VAE) within VRAM budgets.")
 final class BenchPresetCommand implements Callable<Integer> {
-    @Parameters(index = "0", split = ",", description = "quick-preview, draft, final (comma-separated)")
+    @Parameters(index = "0", split = ",", description = "quick-preview, draft, final (comma-separated); NAME:fp8 or"
+            + " NAME:bf16 overrides the preset's transformer weights (e.g. draft:fp8)")
     List<String> presets;
 
     @Option(names = "--budget-gib", split = ",", defaultValue = "none",
@@ -140,12 +141,15 @@ final class BenchPresetCommand implements Callable<Integer> {
         for (String b : budgets) {
             long budget = b.equalsIgnoreCase("none") ? Long.MAX_VALUE / 4 : (long) (Double.parseDouble(b) * (1L << 30));
             Stage vae = skipVae ? new Stage(0, 0, "skipped") : vaes.computeIfAbsent(b, k -> vaeStage(dt, budget, k));
-            for (String name : presets) {
+            for (String entry : presets) {
+                // "draft:fp8" times a preset with another transformer weight format than its JSON says
+                String name = entry.contains(":") ? entry.substring(0, entry.indexOf(':')) : entry;
                 JsonNode p = preset(name);
                 int steps = p.path("steps").asInt();
                 double cfgScale = p.path("cfg").asDouble(1.0);
                 int cfgForwards = cfgScale > 1.0 ? 2 : 1;
-                String weights = p.path("weights").asText("bf16");
+                String weights = entry.contains(":") ? entry.substring(entry.indexOf(':') + 1)
+                        : p.path("weights").asText("bf16");
                 boolean fp8 = switch (weights) {
                     case "fp8" -> true;
                     case "bf16" -> false;

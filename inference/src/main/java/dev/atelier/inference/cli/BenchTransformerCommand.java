@@ -14,6 +14,7 @@ import dev.atelier.inference.model.qwenimage.QwenImageConfig;
 import dev.atelier.inference.model.qwenimage.QwenImageTransformer;
 import dev.atelier.inference.model.qwenimage.QwenImageWeights;
 import dev.atelier.inference.nn.AtelierNative;
+import dev.atelier.inference.nn.Fp8Codec;
 import dev.atelier.inference.nn.FusedKernels;
 import dev.atelier.inference.nn.Kernels;
 import dev.atelier.inference.nn.NativeKernels;
@@ -92,6 +93,11 @@ final class BenchTransformerCommand implements Callable<Integer> {
             + " or masked with -Datelier.attention.padding=masked) and two batch-1 forwards (diffusers' way)")
     Integer cfgPairShorter;
 
+    @Option(names = "--fp8-scaling", split = ",", description = "with --fp8: time each activation scaling of the fp8"
+            + " matmul in turn (row, tensor; +fast for fast accumulation, e.g. row,tensor,tensor+fast) and report each"
+            + " output's relative RMS distance to the dequantised bf16 matmul's")
+    List<String> fp8Scalings;
+
     @Option(names = "--iters", defaultValue = "10")
     int iters;
 
@@ -158,9 +164,33 @@ final class BenchTransformerCommand implements Callable<Integer> {
                     } else if (nativeOn) {
                         System.out.println("native kernels: " + AtelierNative.status());
                     }
+                    NDArray dequantRef = null;
+                    List<String> scalings = rf == null || fp8Scalings == null || fp8Scalings.isEmpty() ? List.of("")
+                            : fp8Scalings;
+                    if (!scalings.get(0).isEmpty()) {
+                        rf.codec().useScaledMm(false);
+                        dequantRef = model.forward(hidden, enc, null, t, shapes).toType(DataType.FLOAT32, false);
+                        rf.codec().useScaledMm(true);
+                    }
+                    for (String scaling : scalings) {
+                    String scLabel = "";
+                    if (!scaling.isEmpty()) {
+                        String[] sp = scaling.split("\\+");
+                        Fp8Codec.Scaling sc = Fp8Codec.Scaling.valueOf(sp[0].trim().toUpperCase(Locale.ROOT));
+                        boolean fast = sp.length > 1 && sp[1].trim().equalsIgnoreCase("fast");
+                        rf.codec().useScaling(sc, fast);
+                        scLabel = "+fp8mm-" + sc.name().toLowerCase(Locale.ROOT) + (fast ? "-fast" : "");
+                        try (NDArray o = model.forward(hidden, enc, null, t, shapes);
+                                NDArray o32 = o.toType(DataType.FLOAT32, false); NDArray d = o32.sub(dequantRef);
+                                NDArray num = d.square().mean(); NDArray den = dequantRef.square().mean()) {
+                            System.out.printf(Locale.ROOT, "fp8 matmul %s: forward rel_rms vs dequantised bf16 = %.4f%n",
+                                    scaling, Math.sqrt(num.getFloat() / den.getFloat()));
+                        }
+                    }
                     for (String rope : variants) {
                         String label = model.implementation() + (fuse ? "+qkv" : "")
-                                + (model.kernels() instanceof NativeKernels nk && nk.enabled() ? "+native" : "");
+                                + (model.kernels() instanceof NativeKernels nk && nk.enabled() ? "+native" : "")
+                                + scLabel;
                         Kernels base = model.kernels() instanceof NativeKernels nk ? nk.fallback() : model.kernels();
                         if (!rope.isEmpty() && base instanceof FusedKernels fk) {
                             fk.useRope(rope);
@@ -192,6 +222,10 @@ final class BenchTransformerCommand implements Callable<Integer> {
                                         + "flop_per_forward=%.1fT smi_peak_mib=%d device=%s%n", label, n + txt, med,
                                 Arrays.stream(times).min().orElse(0), flops / med / 1e12, flops / 1e12,
                                 mem == null ? -1 : mem.peakMiB(), dev);
+                    }
+                    }
+                    if (dequantRef != null) {
+                        dequantRef.close();
                     }
                     }
                     }

@@ -21,7 +21,7 @@ import java.util.function.Supplier;
 public final class AtelierNative {
     public static final String FILE_NAME = "libatelier_kernels.so";
     /** Must equal ABI_VERSION in atelier_jni.cpp. */
-    static final int ABI = 1;
+    static final int ABI = 2;
 
     private static volatile Supplier<List<Path>> candidates = List::of;
     private static volatile Boolean loaded;
@@ -112,8 +112,8 @@ public final class AtelierNative {
                 java.util.Map.entry("qkNormRopeInto", () -> qkNormRopeInto(0, 0, 0f, 0, 0, 0, 0)),
                 java.util.Map.entry("normModulate", () -> normModulate(0, 0, 0, 0, 0, 0, 0f)),
                 java.util.Map.entry("gatedAdd", () -> gatedAdd(0, 0, 0, 0, 0)),
-                java.util.Map.entry("fp8Quantize", () -> fp8Quantize(0)),
-                java.util.Map.entry("fp8Mm", () -> fp8Mm(0, 0, 0, 0, 0, 0)),
+                java.util.Map.entry("fp8Quantize", () -> fp8Quantize(0, false)),
+                java.util.Map.entry("fp8Mm", () -> fp8Mm(0, 0, 0, 0, 0, 0, false)),
                 java.util.Map.entry("fp8Gemv", () -> fp8Gemv(0, 0, 1f, false, 0)),
                 java.util.Map.entry("linearGelu", () -> linearGelu(0, 0, 0)),
                 java.util.Map.entry("geluTanh", () -> geluTanh(0)),
@@ -156,10 +156,14 @@ public final class AtelierNative {
 
     static native long gatedAdd(long x, long gate0, long gate1, long y, long split);
 
-    /** {q [M, K] e4m3, scale [M, 1] float32} of x [..., K] quantised per row. */
-    static native long[] fp8Quantize(long x);
+    /** {q [M, K] e4m3, scale} of x [..., K]: scale [M, 1] float32 per row, or [1] for the whole tensor. */
+    static native long[] fp8Quantize(long x, boolean tensorwise);
 
-    static native long fp8Mm(long x, long q, long scaleA, long w8, long scaleB, long bias);
+    /**
+     * {@code torch._scaled_mm(q, w8^T, scaleA, scaleB, bias)} shaped like x; scaleB is the weight's per-tensor scale
+     * as a [1, N] row (its first element is used when scaleA is tensor-wise). fastAccum: no periodic float32 promotion.
+     */
+    static native long fp8Mm(long x, long q, long scaleA, long w8, long scaleB, long bias, boolean fastAccum);
 
     static native long linearGelu(long x, long w, long b);
 

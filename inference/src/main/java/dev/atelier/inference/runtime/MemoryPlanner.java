@@ -40,10 +40,15 @@ public final class MemoryPlanner {
 
     /** Margin kept free when the budget comes from free memory: max(1 GiB, 5 % of the card). */
     public static final long MIN_MARGIN_BYTES = Bytes.GIB;
-    /** Live hidden-size tensors per token inside a transformer block (residuals, norm+modulation, q, k, v, rope, attention out). */
-    public static final int HIDDEN_TENSORS_PER_TOKEN = 10;
-    /** Live MLP-size tensors per image token (fc1 output, activation output). */
-    public static final int MLP_TENSORS_PER_TOKEN = 2;
+    /**
+     * Live hidden-size tensors per token inside a transformer block (residuals, norm+modulation, q, k, v, the joint
+     * q/k/v, attention out, projections, the caching allocator's rounding). With {@link #MLP_TENSORS_PER_TOKEN}
+     * calibrated on the H100 (2026-11-25): the second sample of the batched CFG pair added 1.24 GiB to the process
+     * peak at 1024² edit + 1 reference (fp8 weights, fp8 matmul, all blocks resident); 14 + 3 make 1.24 GiB.
+     */
+    public static final int HIDDEN_TENSORS_PER_TOKEN = 14;
+    /** Live MLP-size tensors per image token (fc1 output, its fp8 or bf16 copy for fc2, the allocator's rounding). */
+    public static final int MLP_TENSORS_PER_TOKEN = 3;
     /** VAE FLOP per pixel for one encode or decode (Wan 2.1 VAE: 3x3x3 convs at 96-384 channels over 4 scales). */
     public static final double VAE_FLOPS_PER_PIXEL = 1.2e7;
     /** Vision tokens the text encoder adds per reference image (Qwen2.5-VL at the 384² condition size). */

@@ -165,7 +165,7 @@ class MemoryPlannerTest {
         double forward = flops / DeviceProfile.forName("NVIDIA H100 80GB HBM3").effectiveFlops(false);
         assertEquals(0.352, forward, 0.01, "Atelier's bf16 forward with its CUDA kernels, H100, 2026-11-25");
         double fp8 = flops / DeviceProfile.forName("NVIDIA H100 80GB HBM3").effectiveFlops(true);
-        assertEquals(0.32, fp8, 0.01, "fp8 weights with the fp8 matmul");
+        assertEquals(0.28, fp8, 0.01, "fp8 weights with the fp8 matmul (0.256 s measured beside 0.318 s bf16)");
     }
 
     @Test

@@ -95,6 +95,41 @@ __global__ void qk_norm_rope_k(const T* __restrict__ x, int64_t xsb, int64_t xss
   }
 }
 
+// The same for head_dim = 64·PPL (Qwen-Image: 128): each lane keeps its 2·PPL consecutive values (PPL RoPE pairs) in
+// registers from one vector load, and reads its norm weights and cos/sin as vectors: one pass over x instead of two.
+template <typename T, int PPL>
+__global__ void qk_norm_rope_vec_k(const T* __restrict__ x, int64_t xsb, int64_t xss, const float* __restrict__ w,
+                                   const float* __restrict__ cs, const float* __restrict__ sn, T* __restrict__ out,
+                                   int64_t osb, int64_t oss, int64_t S, int64_t H, float eps, int64_t rows) {
+  constexpr int E = 2 * PPL, D = 64 * PPL;
+  const int64_t row = (int64_t)blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
+  if (row >= rows) return;
+  const int lane = threadIdx.x & 31;
+  const int64_t h = row % H, t = row / H, s = t % S, b = t / S;
+  const Vec<T, E> v = *reinterpret_cast<const Vec<T, E>*>(x + b * xsb + s * xss + h * D + lane * E);
+  float f[E];
+  float ss = 0.f;
+#pragma unroll
+  for (int j = 0; j < E; j++) {
+    f[j] = Io<T>::ld(v.v[j]);
+    ss += f[j] * f[j];
+  }
+  ss = warp_sum(ss);
+  const float r = rsqrtf(ss / (float)D + eps);
+  const Vec<float, E> wv = *reinterpret_cast<const Vec<float, E>*>(w + lane * E);
+  const Vec<float, PPL> co = *reinterpret_cast<const Vec<float, PPL>*>(cs + s * (D / 2) + lane * PPL);
+  const Vec<float, PPL> si = *reinterpret_cast<const Vec<float, PPL>*>(sn + s * (D / 2) + lane * PPL);
+  Vec<T, E> o;
+#pragma unroll
+  for (int p = 0; p < PPL; p++) {
+    const float a = rnd<T>(rnd<T>(f[2 * p] * r) * wv.v[2 * p]);
+    const float c = rnd<T>(rnd<T>(f[2 * p + 1] * r) * wv.v[2 * p + 1]);
+    o.v[2 * p] = Io<T>::st(a * co.v[p] - c * si.v[p]);
+    o.v[2 * p + 1] = Io<T>::st(a * si.v[p] + c * co.v[p]);
+  }
+  *reinterpret_cast<Vec<T, E>*>(out + b * osb + s * oss + h * D + lane * E) = o;
+}
+
 // ---- LayerNorm (no affine) + modulation: one block per token row ---------------------------------------------------
 template <typename T, int V>
 __global__ void norm_modulate_k(const T* __restrict__ x, T* __restrict__ out, const T* sh0, const T* sc0,
@@ -284,8 +319,25 @@ cudaError_t qk_norm_rope(DType t, const void* x, int64_t xsb, int64_t xss, const
   const int64_t blocks = (rows + warps - 1) / warps;
   return by_dtype(t, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    qk_norm_rope_k<T><<<(unsigned)blocks, warps * 32, 0, stream>>>(
-        static_cast<const T*>(x), xsb, xss, w, cos, sin, static_cast<T*>(out), osb, oss, S, H, (int)D, eps, rows);
+    // the register path: head_dim 64·PPL, every row start and the tables aligned to the lanes' vectors
+    auto vec_ok = [&](int64_t e) {
+      const int64_t bytes = e * (int64_t)sizeof(T);
+      return aligned(x, bytes) && aligned(out, bytes) && xsb % e == 0 && xss % e == 0 && osb % e == 0
+          && oss % e == 0 && aligned(w, e * 4) && aligned(cos, e * 2) && aligned(sin, e * 2);
+    };
+    auto run_vec = [&](auto ptag) {
+      constexpr int PPL = decltype(ptag)::value;
+      qk_norm_rope_vec_k<T, PPL><<<(unsigned)blocks, warps * 32, 0, stream>>>(
+          static_cast<const T*>(x), xsb, xss, w, cos, sin, static_cast<T*>(out), osb, oss, S, H, eps, rows);
+    };
+    if (D == 128 && vec_ok(4)) {
+      run_vec(std::integral_constant<int, 2>{});
+    } else if (D == 64 && vec_ok(2)) {
+      run_vec(std::integral_constant<int, 1>{});
+    } else {
+      qk_norm_rope_k<T><<<(unsigned)blocks, warps * 32, 0, stream>>>(
+          static_cast<const T*>(x), xsb, xss, w, cos, sin, static_cast<T*>(out), osb, oss, S, H, (int)D, eps, rows);
+    }
     return cudaGetLastError();
   });
 }

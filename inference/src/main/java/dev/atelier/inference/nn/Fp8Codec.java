@@ -290,7 +290,8 @@ public final class Fp8Codec implements AutoCloseable {
         }
         if (mode == Mode.PACKED) {
             long out = stored.getShape().get(0);
-            if (nativeMm(x, rows, in, out)) {
+            while (nativeMm(x, rows, in, out)) {
+                Scaling tried = scaling;
                 try {
                     NDArray[] qs = quantized(x);
                     return AtelierNative.wrap(x, AtelierNative.fp8Mm(AtelierNative.h(x), AtelierNative.h(qs[0]),
@@ -300,13 +301,26 @@ public final class Fp8Codec implements AutoCloseable {
                     if (dev.atelier.inference.runtime.OomPolicy.classify(e).isPresent()) {
                         throw e; // the engine's OOM policy retries with a tighter plan
                     }
+                    if (tried == Scaling.ROW) {
+                        // torch's row-wise fp8 GEMM is a Hopper kernel; Ada cards (RTX 40xx) have cuBLASLt's tensor-wise
+                        useScaling(Scaling.TENSOR, fastAccum);
+                        System.err.println("note: row-wise fp8 matmul failed (" + firstLine(e)
+                                + "); trying tensor-wise scales");
+                        continue;
+                    }
                     nativeMm = false;
-                    System.err.println("note: native fp8 matmul failed (" + e.getMessage()
+                    System.err.println("note: native fp8 matmul failed (" + firstLine(e)
                             + "); using the ops file's fp8 path from now on");
                 }
             }
         }
         return linear(x, stored, scale, scaleScalar, bias);
+    }
+
+    private static String firstLine(RuntimeException e) {
+        String m = String.valueOf(e.getMessage());
+        int nl = m.indexOf('\n');
+        return nl < 0 ? m : m.substring(0, nl);
     }
 
     /** {@code x (w·scale)^T + b} with {@code w} in its stored form; {@code scaleScalar} from {@link #scaleScalar}. */

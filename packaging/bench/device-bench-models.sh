@@ -3,8 +3,7 @@
 # diffusers on the same card. Stage with stage-transformer-bench.sh first, then
 #   run(command="bash .carry/transformer/packaging/bench/device-bench-models.sh", carry=[".carry/transformer"])
 set -uo pipefail
-C=${CARRY:-.carry/transformer}
-export PATH=/opt/torch/.venv/bin:$PATH
+source "$(dirname "${BASH_SOURCE[0]}")/device-lib.sh"
 bash "$C/packaging/bench/transformer-bench-device.sh"
 for size in 1024 2048; do
   budget=(); [ "$size" = 2048 ] && budget=(--budget-gib 12)

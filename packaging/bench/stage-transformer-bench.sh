@@ -27,10 +27,8 @@ if [ -n "${DIFFUSERS_GIT:-}" ]; then
     echo src/diffusers/pipelines/qwenimage)
   # shellcheck disable=SC2086
   git -C "$DIFFUSERS_GIT" archive $COMMIT $paths | tar -x -C "$S/diffusers"
-  # not on the transformer's import path (lazy in diffusers/models/__init__.py); keeps the call under 64 MiB
-  rm -rf "$S/diffusers/src/diffusers/models/autoencoders" "$S/diffusers/src/diffusers/models/controlnets" \
-    "$S/diffusers/src/diffusers/pipelines/qwenimage"
-  # one archive instead of ~900 small files: the 64 MiB limit counts disk blocks (device-lib.sh unpacks it)
+  # one archive instead of ~900 small files: the 64 MiB limit counts disk blocks (device-lib.sh unpacks it); the
+  # VAE (models/autoencoders) stays in for diffusers_vae_bench.py
   tar -C "$S" -cJf "$S/diffusers.tar.xz" diffusers && rm -rf "$S/diffusers"
 fi
 (cd "$ROOT" && mvn -B -q -pl inference package -DskipTests)

@@ -84,4 +84,33 @@ class NativeKernelsTest {
             assertFalse(c.scaledMm(), c.toString());
         }
     }
+
+    @Test
+    void fp8MatmulScalingFollowsItsSettingAndFallsBackToTheDefault() {
+        String key = "atelier.fp8.scaling";
+        String before = System.getProperty(key);
+        try (NDManager cpu = NDManager.newBaseManager(Device.cpu())) {
+            System.clearProperty(key);
+            try (Fp8Codec c = Fp8Codec.create(DType.F8_E4M3, DataType.FLOAT32, cpu, null)) {
+                assertEquals(Fp8Codec.Scaling.ROW, c.scaling(), "row-wise scales are the measured default");
+                c.useScaling(Fp8Codec.Scaling.TENSOR, true);
+                assertEquals(Fp8Codec.Scaling.TENSOR, c.scaling());
+                c.forgetQuantized(); // nothing kept: a no-op, not an error
+            }
+            System.setProperty(key, "Tensor");
+            try (Fp8Codec c = Fp8Codec.create(DType.F8_E4M3, DataType.FLOAT32, cpu, null)) {
+                assertEquals(Fp8Codec.Scaling.TENSOR, c.scaling());
+            }
+            System.setProperty(key, "per-block");
+            try (Fp8Codec c = Fp8Codec.create(DType.F8_E4M3, DataType.FLOAT32, cpu, null)) {
+                assertEquals(Fp8Codec.DEFAULT_SCALING, c.scaling(), "an unknown value is noted and ignored");
+            }
+        } finally {
+            if (before == null) {
+                System.clearProperty(key);
+            } else {
+                System.setProperty(key, before);
+            }
+        }
+    }
 }

@@ -66,6 +66,16 @@ public final class QwenImageTransformer implements AutoCloseable {
     private final NDManager weightManager;
     private final List<List<Linear>> blockLinears;
     private volatile BlockStreamer streamer;
+    /**
+     * The RoPE tables of the last {@link #ROPE_CACHE} (image shapes, text length) on the device: the same at every
+     * step of a job. Made per forward they cost ~5 ms of GPU idle each (host-side cos/sin, then pageable copies that
+     * wait for the queue to drain: H100 profile, 2026-11-25).
+     */
+    private final Map<RopeKey, QwenEmbedRope.Freqs> ropeCache = new java.util.LinkedHashMap<>(8, 0.75f, true);
+    private NDManager ropeManager;
+    private static final int ROPE_CACHE = 4;
+
+    private record RopeKey(List<ImageShape> images, int textLength) {}
 
     private QwenImageTransformer(QwenImageConfig config, DataType dtype, NDManager cpu, TorchOps ops, Kernels kernels,
             Attention attention, Linear imgIn, Linear txtIn, RmsNorm txtNorm, QwenTimestepProjEmbeddings time,
@@ -257,9 +267,9 @@ public final class QwenImageTransformer implements AutoCloseable {
             keep(intermediates, "txt_norm", txt);
             txt = txtIn.forward(txt);
             keep(intermediates, "txt_in", txt);
-            NDArray temb = timeTextEmbed.forward(t, dtype, kernels);
+            NDArray temb = timeTextEmbed.forward(t, dtype, kernels, constants(m));
             keep(intermediates, "temb", temb);
-            QwenEmbedRope.Freqs rope = posEmbed.forward(first, l, m);
+            QwenEmbedRope.Freqs rope = rope(first, l, m);
             keep(intermediates, "rope_img_cos", rope.imgCos());
             keep(intermediates, "rope_img_sin", rope.imgSin());
             keep(intermediates, "rope_txt_cos", rope.txtCos());
@@ -301,6 +311,47 @@ public final class QwenImageTransformer implements AutoCloseable {
             keep(intermediates, "norm_out", normed);
             return projOut.forward(normed);
         });
+    }
+
+    /**
+     * This model's constants on the device of its first forward (RoPE tables, timestep frequencies); null for a
+     * forward on another device (then they are made per forward).
+     */
+    private synchronized NDManager constants(NDManager m) {
+        if (ropeManager == null) {
+            ropeManager = NDManager.newBaseManager(m.getDevice());
+        }
+        return ropeManager.getDevice().equals(m.getDevice()) ? ropeManager : null;
+    }
+
+    /** The RoPE tables for these shapes on {@code m}'s device: cached there, or made into {@code m}'s scope. */
+    private synchronized QwenEmbedRope.Freqs rope(List<ImageShape> images, int textLength, NDManager m) {
+        if (constants(m) == null) {
+            return posEmbed.forward(images, textLength, m); // another device than the first forward's: not cached
+        }
+        RopeKey key = new RopeKey(List.copyOf(images), textLength);
+        QwenEmbedRope.Freqs f = ropeCache.get(key);
+        if (f != null) {
+            return f;
+        }
+        try (NDScope scope = new NDScope()) {
+            f = posEmbed.forward(images, textLength, ropeManager);
+            NDScope.unregister(f.imgCos(), f.imgSin(), f.txtCos(), f.txtSin());
+        }
+        ropeCache.put(key, f);
+        if (ropeCache.size() > ROPE_CACHE) {
+            var it = ropeCache.entrySet().iterator();
+            closeFreqs(it.next().getValue()); // the least recently used
+            it.remove();
+        }
+        return f;
+    }
+
+    private static void closeFreqs(QwenEmbedRope.Freqs f) {
+        f.imgCos().close();
+        f.imgSin().close();
+        f.txtCos().close();
+        f.txtSin().close();
     }
 
     private static void keep(Map<String, NDArray> sink, String name, NDArray a) {
@@ -459,6 +510,13 @@ public final class QwenImageTransformer implements AutoCloseable {
     public void close() {
         if (streamer != null) {
             streamer.close();
+        }
+        synchronized (this) {
+            ropeCache.clear();
+            if (ropeManager != null) {
+                ropeManager.close();
+                ropeManager = null;
+            }
         }
         if (ops != null) {
             ops.close();

@@ -26,6 +26,8 @@ public final class QwenTimestepProjEmbeddings {
     private final Linear linear2;
     private final NDArray freqs;
     private final NDArray scale;
+    private NDArray deviceFreqs;
+    private DataType deviceFreqsType;
 
     private QwenTimestepProjEmbeddings(Linear linear1, Linear linear2, NDArray freqs, NDArray scale) {
         this.linear1 = linear1;
@@ -55,14 +57,41 @@ public final class QwenTimestepProjEmbeddings {
      * @return [N, embeddingDim] in the model dtype
      */
     public NDArray forward(NDArray timestep, DataType dtype, Kernels k) {
+        return forward(timestep, dtype, k, null);
+    }
+
+    /**
+     * As {@link #forward(NDArray, DataType, Kernels)}; with {@code constants} (a long-lived manager on the timestep's
+     * device) the frequencies are copied there once and kept: a host-to-device copy per forward waits for the
+     * device's queue to drain (torch's blocking copy) and leaves the GPU idle while the host catches up.
+     */
+    public NDArray forward(NDArray timestep, DataType dtype, Kernels k, NDManager constants) {
         return Scopes.one(() -> {
             NDManager m = timestep.getManager();
             NDArray t = timestep.toType(dtype, false).toType(DataType.FLOAT32, false);
-            NDArray f = freqs.toDevice(m.getDevice(), false).toType(dtype, false).toType(DataType.FLOAT32, false);
+            NDArray f = constants != null && constants.getDevice().equals(m.getDevice())
+                    ? deviceFreqs(constants, dtype)
+                    : freqs.toDevice(m.getDevice(), false).toType(dtype, false).toType(DataType.FLOAT32, false);
             NDArray emb = t.expandDims(1).mul(f.expandDims(0)).mul(scale);
             // flip_sin_to_cos: [cos, sin]
             NDArray proj = NDArrays.concat(new NDList(emb.cos(), emb.sin()), 1).toType(dtype, false);
             return linear2.forward(k.silu(linear1.forward(proj)));
         });
+    }
+
+    /** The frequencies rounded to {@code dtype} (as diffusers does) in float32 on {@code constants}' device, made once. */
+    private synchronized NDArray deviceFreqs(NDManager constants, DataType dtype) {
+        if (deviceFreqs == null || deviceFreqs.isReleased() || deviceFreqsType != dtype
+                || !deviceFreqs.getDevice().equals(constants.getDevice())) {
+            try (NDArray onDevice = freqs.toDevice(constants.getDevice(), true); NDArray rounded = onDevice.toType(dtype,
+                    true)) {
+                NDArray f = rounded.toType(DataType.FLOAT32, true);
+                f.attach(constants);
+                ai.djl.ndarray.NDScope.unregister(f);
+                deviceFreqs = f;
+                deviceFreqsType = dtype;
+            }
+        }
+        return deviceFreqs;
     }
 }

@@ -181,6 +181,32 @@ class QwenImageTransformerTest {
     }
 
     @Test
+    void ropeTablesAreReusedAcrossStepsAndEvictedAcrossSizes() {
+        QwenImageConfig c = QwenImageConfig.read(editTransformer().resolve("config.json"));
+        try (NDManager root = NDManager.newBaseManager(Device.cpu());
+                WeightStore s = WeightStores.open(editTransformer());
+                QwenImageTransformer t = QwenImageTransformer.load(c, new Weights(s, root.newSubManager(),
+                        DataType.FLOAT32), QwenImageTransformer.Impl.FUSED)) {
+            NDManager io = root.newSubManager();
+            NDArray enc = io.randomNormal(new Shape(1, 5, c.jointAttentionDim()));
+            NDArray ts = io.create(new float[] {0.6f});
+            java.util.function.IntFunction<NDArray> run = side -> {
+                var shapes = List.of(List.of(new ImageShape(1, side, side + 1), new ImageShape(1, side + 1, side)));
+                NDArray hidden = io.ones(new Shape(1, 2L * side * (side + 1), c.inChannels())).mul(0.1f);
+                return t.forward(hidden, enc, null, ts, shapes);
+            };
+            NDArray first = run.apply(4);
+            NDArray again = run.apply(4); // the cached tables
+            assertEquals(0f, first.sub(again).abs().max().getFloat(), "same step twice");
+            for (int side : new int[] {2, 3, 5, 6, 7}) { // more sizes than the cache keeps: the first one is evicted
+                run.apply(side).close();
+            }
+            NDArray later = run.apply(4); // made again
+            assertEquals(0f, first.sub(later).abs().max().getFloat(), "after eviction");
+        }
+    }
+
+    @Test
     void randomStoreListsEveryKeyTheLoaderBinds() {
         QwenImageConfig c = QwenImageConfig.read(editTransformer().resolve("config.json"));
         try (WeightStore real = WeightStores.open(editTransformer())) {

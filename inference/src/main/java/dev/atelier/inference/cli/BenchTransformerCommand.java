@@ -72,8 +72,9 @@ final class BenchTransformerCommand implements Callable<Integer> {
     @Option(names = "--rope", split = ",", description = "qk_norm_rope variants of the ops file to time, in turn")
     List<String> ropes;
 
-    @Option(names = "--fuse-qkv", split = ",", defaultValue = "false", arity = "1",
-            description = "time without (false) and/or with (true) fused q/k/v projections, e.g. false,true")
+    @Option(names = "--fuse-qkv", split = ",", arity = "1",
+            description = "time without (false) and/or with (true) fused q/k/v projections, e.g. false,true"
+                    + " (default: as the model loads, fused on a GPU)")
     List<Boolean> fuseQkv;
 
     @Option(names = "--kernels", split = ",", defaultValue = "native",
@@ -128,6 +129,10 @@ final class BenchTransformerCommand implements Callable<Integer> {
         }
         long n = images.stream().mapToLong(ImageShape::tokens).sum();
         double flops = QwenImageTransformer.flops(cfg, n, txt);
+        boolean explicitFuse = fuseQkv != null && !fuseQkv.isEmpty();
+        if (explicitFuse) {
+            System.setProperty("atelier.fuse.qkv", "false"); // load unfused; the loop fuses where asked
+        }
         try (GpuMemorySampler mem = gpu ? new GpuMemorySampler() : null;
                 NDManager manager = NDManager.newBaseManager(dev);
                 WeightStore store = randomWeights ? new RandomWeightStore(QwenImageWeights.expected(cfg))
@@ -153,8 +158,8 @@ final class BenchTransformerCommand implements Callable<Integer> {
                     NDArray t = in.create(new float[] {0.5f});
                     List<List<ImageShape>> shapes = List.of(images);
                     List<String> variants = ropes == null || ropes.isEmpty() ? List.of("") : ropes;
-                    for (boolean fuse : fuseQkv) {
-                    if (fuse) {
+                    for (boolean fuse : explicitFuse ? fuseQkv : List.of(model.projectionsFused())) {
+                    if (fuse && explicitFuse) {
                         System.out.println("fused q/k/v in " + model.fuseProjections() + " blocks");
                     }
                     for (String km : kernelModes) {

@@ -94,6 +94,10 @@ public final class QwenDoubleStreamAttention {
         return true;
     }
 
+    public synchronized boolean projectionsFused() {
+        return imgQkv != null;
+    }
+
     private static NDArray[] fuse(Linear q, Linear k, Linear v) {
         NDManager m = q.weight().getManager();
         NDArray w = NDArrays.concat(new NDList(q.weight(), k.weight(), v.weight()), 0);

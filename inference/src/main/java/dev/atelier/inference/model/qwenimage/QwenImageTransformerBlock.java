@@ -55,6 +55,10 @@ public final class QwenImageTransformerBlock {
         return attn.fuseProjections();
     }
 
+    public boolean projectionsFused() {
+        return attn.projectionsFused();
+    }
+
     /** Per-forward inputs shared by every block. */
     /**
      * @param jointMask   [B, St + Si] key mask, or null when every text token is valid

@@ -74,7 +74,7 @@ final class BenchTransformerCommand implements Callable<Integer> {
 
     @Option(names = "--fuse-qkv", split = ",", arity = "1",
             description = "time without (false) and/or with (true) fused q/k/v projections, e.g. false,true"
-                    + " (default: as the model loads, fused on a GPU)")
+                    + " (default: as the model loads, -Datelier.fuse.qkv)")
     List<Boolean> fuseQkv;
 
     @Option(names = "--kernels", split = ",", defaultValue = "native",

@@ -153,8 +153,7 @@ public final class QwenImageTransformer implements AutoCloseable {
                     Linear.load(w.pp("norm_out").pp("linear"), d, 2L * d),
                     Linear.load(w.pp("proj_out"), d, config.projOutChannels()),
                     w.manager(), allBlockLinears(w, config.numLayers()), streamer);
-            String fuse = System.getProperty("atelier.fuse.qkv", "auto");
-            if (fuse.equalsIgnoreCase("true") || fuse.equalsIgnoreCase("auto") && w.manager().getDevice().isGpu()) {
+            if (Boolean.getBoolean("atelier.fuse.qkv")) {
                 model.fuseProjections();
             }
             return model;
@@ -215,9 +214,9 @@ public final class QwenImageTransformer implements AutoCloseable {
     /**
      * Fuses each resident block's q/k/v projections into one GEMM per stream (see
      * {@link QwenDoubleStreamAttention#fuseProjections()}); fp8 and streamed blocks keep three. Returns how many
-     * blocks were fused. Done at load on a GPU ({@code -Datelier.fuse.qkv=auto}, the default; {@code true} also on the
-     * CPU, {@code false} never): 1.5 % of a bf16 forward on the H100 (three [8k, 3072] GEMMs run below the tensor
-     * cores' efficiency at larger N).
+     * blocks were fused. Off by default ({@code -Datelier.fuse.qkv=true} fuses at load): on the H100 the bf16 forward
+     * measured −1.5 % and +1.6 % in two calls (0.3330 → 0.3279 s, 0.3062 → 0.3110 s; packaging/bench/results), no
+     * gain beyond the card's run-to-run spread.
      *
      * <p>On a GPU torch's caching allocator cannot reuse the three freed [inner, dim] blocks for the next block's
      * [3·inner, dim] concat (separate segments): without returning them per block the process would hold every

@@ -15,7 +15,7 @@
 namespace {
 
 // Bumped whenever a signature below changes; the Java side refuses a library with another number.
-constexpr jint ABI_VERSION = 2;
+constexpr jint ABI_VERSION = 3;
 
 struct ArgError : std::invalid_argument {
   using std::invalid_argument::invalid_argument;
@@ -287,6 +287,42 @@ JNIEXPORT jlong JNICALL Java_dev_atelier_inference_nn_AtelierNative_linearGelu(J
     std::vector<int64_t> shape(x.sizes().begin(), x.sizes().end());
     shape.back() = w.size(0);
     return wrap(y.view(shape));
+  });
+}
+
+// The joint value tensor without a concat: out [B, Sa + Sb, N] with rows [0, Sa) = xa Wa^T + ba and rows [Sa, Sa + Sb)
+// = xb Wb^T + bb, each GEMM (bias in its epilogue) writing its rows of out in place, one pair per sample.
+JNIEXPORT jlong JNICALL Java_dev_atelier_inference_nn_AtelierNative_linearJoint(JNIEnv* env, jclass, jlong hxa,
+                                                                                jlong hwa, jlong hba, jlong hxb,
+                                                                                jlong hwb, jlong hbb) {
+  return guarded(env, [&]() -> jlong {
+    const at::Tensor& xa = T(hxa);
+    const at::Tensor& xb = T(hxb);
+    const at::Tensor& wa = T(hwa);
+    const at::Tensor& wb = T(hwb);
+    const at::Tensor& ba = T(hba);
+    const at::Tensor& bb = T(hbb);
+    cuda_tensor(xa, "xa");
+    cuda_tensor(xb, "xb");
+    require(xa.dim() == 3 && xb.dim() == 3 && xa.size(0) == xb.size(0) && xa.size(2) == xb.size(2),
+            "linearJoint: xa [B, Sa, K] and xb [B, Sb, K]");
+    require(wa.dim() == 2 && wb.dim() == 2 && wa.sizes() == wb.sizes() && wa.size(1) == xa.size(2),
+            "linearJoint: weights [N, K] of one shape");
+    require(ba.dim() == 1 && bb.dim() == 1 && ba.size(0) == wa.size(0) && bb.size(0) == wa.size(0),
+            "linearJoint: biases [N]");
+    require(xa.scalar_type() == xb.scalar_type() && wa.scalar_type() == xa.scalar_type()
+                && wb.scalar_type() == xa.scalar_type(), "linearJoint: one dtype");
+    c10::cuda::CUDAGuard guard(xa.device());
+    const int64_t B = xa.size(0), Sa = xa.size(1), Sb = xb.size(1);
+    at::Tensor out = at::empty({B, Sa + Sb, wa.size(0)}, xa.options());
+    for (int64_t b = 0; b < B; b++) {
+      at::Tensor ob = out.select(0, b);
+      at::Tensor oa = ob.narrow(0, 0, Sa);
+      at::Tensor oc = ob.narrow(0, Sa, Sb);
+      at::addmm_out(oa, ba, xa.select(0, b), wa.t());
+      at::addmm_out(oc, bb, xb.select(0, b), wb.t());
+    }
+    return wrap(out);
   });
 }
 

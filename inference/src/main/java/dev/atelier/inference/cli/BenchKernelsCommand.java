@@ -103,6 +103,14 @@ final class BenchKernelsCommand implements Callable<Integer> {
             NDArray fb = t.randomNormal(0f, 0.02f, new Shape(4 * dim), dt);
             dev.atelier.inference.nn.Linear fc1 = new dev.atelier.inference.nn.Linear(fw, fb);
             compare("linear_gelu_tanh/" + n, dt, k -> k.linearGeluTanh(fc1, x), ref, nat);
+            dev.atelier.inference.nn.Linear va = new dev.atelier.inference.nn.Linear(
+                    t.randomNormal(0f, (float) (1 / Math.sqrt(dim)), new Shape(dim, dim), dt),
+                    t.randomNormal(0f, 0.02f, new Shape(dim), dt));
+            dev.atelier.inference.nn.Linear vb = new dev.atelier.inference.nn.Linear(
+                    t.randomNormal(0f, (float) (1 / Math.sqrt(dim)), new Shape(dim, dim), dt),
+                    t.randomNormal(0f, 0.02f, new Shape(dim), dt));
+            NDArray xt = t.randomNormal(0f, 1f, new Shape(1, 77, dim), dt);
+            compare("linear_joint_v/" + n, dt, k -> k.linearJoint(vb, xt, va, x), ref, nat);
         }
     }
 

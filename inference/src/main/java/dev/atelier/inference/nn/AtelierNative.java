@@ -21,7 +21,7 @@ import java.util.function.Supplier;
 public final class AtelierNative {
     public static final String FILE_NAME = "libatelier_kernels.so";
     /** Must equal ABI_VERSION in atelier_jni.cpp. */
-    static final int ABI = 2;
+    static final int ABI = 3;
 
     private static volatile Supplier<List<Path>> candidates = List::of;
     private static volatile Boolean loaded;
@@ -116,6 +116,7 @@ public final class AtelierNative {
                 java.util.Map.entry("fp8Mm", () -> fp8Mm(0, 0, 0, 0, 0, 0, false)),
                 java.util.Map.entry("fp8Gemv", () -> fp8Gemv(0, 0, 1f, false, 0)),
                 java.util.Map.entry("linearGelu", () -> linearGelu(0, 0, 0)),
+                java.util.Map.entry("linearJoint", () -> linearJoint(0, 0, 0, 0, 0, 0)),
                 java.util.Map.entry("geluTanh", () -> geluTanh(0)),
                 java.util.Map.entry("silu", () -> silu(0)),
                 java.util.Map.entry("emptyTokens", () -> emptyTokens(0, 0)));
@@ -166,6 +167,9 @@ public final class AtelierNative {
     static native long fp8Mm(long x, long q, long scaleA, long w8, long scaleB, long bias, boolean fastAccum);
 
     static native long linearGelu(long x, long w, long b);
+
+    /** [B, Sa + Sb, N]: xa Wa^T + ba, then xb Wb^T + bb along the tokens, each GEMM writing its rows in place. */
+    static native long linearJoint(long xa, long wa, long ba, long xb, long wb, long bb);
 
     static native long fp8Gemv(long x, long w8, float scale, boolean e5m2, long bias);
 

@@ -50,6 +50,19 @@ public interface Kernels {
         return geluTanh(l.forward(x));
     }
 
+    /**
+     * Whether {@link #linearJoint} writes both projections straight into one tensor here; when not, callers keep their
+     * own order of work (an fp8 layer reuses its quantised input only while the next layer has the same input).
+     */
+    default boolean linearJointInPlace(Linear a, Linear b, NDArray x) {
+        return false;
+    }
+
+    /** {@code [B, Sa + Sb, N]}: {@code a(xa)} then {@code b(xb)} along the tokens (the joint value tensor). */
+    default NDArray linearJoint(Linear a, NDArray xa, Linear b, NDArray xb) {
+        return NDArrays.concat(new NDList(a.forward(xa), b.forward(xb)), 1);
+    }
+
     /** GELU, tanh approximation. */
     NDArray geluTanh(NDArray x);
 

@@ -18,6 +18,8 @@ public final class NativeKernels implements Kernels {
     private volatile boolean warned;
     /** {@code -Datelier.kernels.gelu=false}: GEMM then a separate GELU kernel (to measure the epilogue). */
     private final boolean geluEpilogue = !"false".equalsIgnoreCase(System.getProperty("atelier.kernels.gelu", ""));
+    /** The value projections written into the joint tensor (no concat); {@code -Datelier.kernels.jointV=false}. */
+    private final boolean jointV = !"false".equalsIgnoreCase(System.getProperty("atelier.kernels.jointV", ""));
 
     private NativeKernels(Kernels fallback) {
         this.fallback = fallback;
@@ -147,6 +149,26 @@ public final class NativeKernels implements Kernels {
         }
         return AtelierNative.wrap(x, AtelierNative.linearGelu(AtelierNative.h(x), AtelierNative.h(l.weight()),
                 AtelierNative.h(l.bias())));
+    }
+
+    /** Plain resident-or-streamed-in layers without adapters, half-precision activations on the GPU. */
+    @Override
+    public boolean linearJointInPlace(Linear a, Linear b, NDArray x) {
+        return jointV && use(x) && x.getDataType() != DataType.FLOAT32 && plain(a) && plain(b);
+    }
+
+    private static boolean plain(Linear l) {
+        return l.getClass() == Linear.class && l.adapters().isEmpty() && l.bias() != null && l.weight() != null;
+    }
+
+    @Override
+    public NDArray linearJoint(Linear a, NDArray xa, Linear b, NDArray xb) {
+        if (!linearJointInPlace(a, b, xa)) {
+            return fallback.linearJoint(a, xa, b, xb);
+        }
+        return call(xa, () -> AtelierNative.wrap(xa, AtelierNative.linearJoint(AtelierNative.h(xa),
+                AtelierNative.h(a.weight()), AtelierNative.h(a.bias()), AtelierNative.h(xb), AtelierNative.h(b.weight()),
+                AtelierNative.h(b.bias()))), () -> fallback.linearJoint(a, xa, b, xb));
     }
 
     @Override

@@ -81,21 +81,30 @@ public final class QwenDoubleStreamAttention {
      * fall back to the separate path). Only plain resident bf16/f32 layers are fused; returns whether it fused.
      */
     public synchronized boolean fuseProjections() {
-        if (imgQkv != null) {
-            return true;
-        }
+        return fuseProjections(true, true);
+    }
+
+    /**
+     * As {@link #fuseProjections()} for the image and/or the text stream only (the text stream's three GEMMs have
+     * ~300 rows: weight-bound, where one wider GEMM keeps more of the GPU busy).
+     */
+    public synchronized boolean fuseProjections(boolean image, boolean text) {
         for (Linear l : new Linear[] {toQ, toK, toV, addQProj, addKProj, addVProj}) {
             if (l.getClass() != Linear.class || l.streamed() || l.bias() == null) {
-                return false;
+                return imgQkv != null || txtQkv != null;
             }
         }
-        imgQkv = fuse(toQ, toK, toV);
-        txtQkv = fuse(addQProj, addKProj, addVProj);
-        return true;
+        if (image && imgQkv == null) {
+            imgQkv = fuse(toQ, toK, toV);
+        }
+        if (text && txtQkv == null) {
+            txtQkv = fuse(addQProj, addKProj, addVProj);
+        }
+        return imgQkv != null || txtQkv != null;
     }
 
     public synchronized boolean projectionsFused() {
-        return imgQkv != null;
+        return imgQkv != null || txtQkv != null;
     }
 
     private static NDArray[] fuse(Linear q, Linear k, Linear v) {
@@ -158,9 +167,13 @@ public final class QwenDoubleStreamAttention {
         }
         boolean imageFirst = textLengths != null;
         return Scopes.many(() -> {
-            Stream image = new Stream(qkv(img, imgQkv, toQ, toK, toV), normQ, normK, rope.imgCos(), rope.imgSin());
-            Stream text = new Stream(qkv(txt, txtQkv, addQProj, addKProj, addVProj), normAddedQ, normAddedK,
-                    rope.txtCos(), rope.txtSin());
+            // the value projections straight into the joint tensor where the kernels can (no concat of 52 MB)
+            boolean jointV = imgQkv == null && txtQkv == null && k.linearJointInPlace(toV, addVProj, img);
+            Stream image = new Stream(jointV ? new NDArray[] {toQ.forward(img), toK.forward(img), null}
+                    : qkv(img, imgQkv, toQ, toK, toV), normQ, normK, rope.imgCos(), rope.imgSin());
+            Stream text = new Stream(jointV ? new NDArray[] {addQProj.forward(txt), addKProj.forward(txt), null}
+                    : qkv(txt, txtQkv, addQProj, addKProj, addVProj), normAddedQ, normAddedK, rope.txtCos(),
+                    rope.txtSin());
             Stream first = imageFirst ? image : text;
             Stream second = imageFirst ? text : image;
             // [B, S, H, Dh] per stream -> joint [B, S1 + S2, H, Dh] -> [B, H, S, Dh]
@@ -168,8 +181,9 @@ public final class QwenDoubleStreamAttention {
                     heads(second.qkv[0]), second.normQ, second.cos, second.sin, EPS).transpose(0, 2, 1, 3);
             NDArray key = k.qkNormRopeJoint(heads(first.qkv[1]), first.normK, first.cos, first.sin,
                     heads(second.qkv[1]), second.normK, second.cos, second.sin, EPS).transpose(0, 2, 1, 3);
-            NDArray v = NDArrays.concat(new NDList(heads(first.qkv[2]), heads(second.qkv[2])), 1)
-                    .transpose(0, 2, 1, 3);
+            NDArray v = (jointV ? heads(imageFirst ? k.linearJoint(toV, img, addVProj, txt)
+                    : k.linearJoint(addVProj, txt, toV, img))
+                    : NDArrays.concat(new NDList(heads(first.qkv[2]), heads(second.qkv[2])), 1)).transpose(0, 2, 1, 3);
             NDArray o;  // [B, S, H, Dh]
             if (textLengths == null) {
                 o = attention.attend(q, key, v, jointMask).transpose(0, 2, 1, 3);

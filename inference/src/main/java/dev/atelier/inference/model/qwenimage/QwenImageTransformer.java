@@ -153,8 +153,9 @@ public final class QwenImageTransformer implements AutoCloseable {
                     Linear.load(w.pp("norm_out").pp("linear"), d, 2L * d),
                     Linear.load(w.pp("proj_out"), d, config.projOutChannels()),
                     w.manager(), allBlockLinears(w, config.numLayers()), streamer);
-            if (Boolean.getBoolean("atelier.fuse.qkv")) {
-                model.fuseProjections();
+            String fuse = System.getProperty("atelier.fuse.qkv", "false").trim().toLowerCase(java.util.Locale.ROOT);
+            if (fuse.equals("true") || fuse.equals("text")) {
+                model.fuseProjections(fuse.equals("true"), true);
             }
             return model;
         } catch (RuntimeException e) {
@@ -223,9 +224,14 @@ public final class QwenImageTransformer implements AutoCloseable {
      * q/k/v weight twice (+6.6 GiB for Qwen-Image bf16, measured).
      */
     public int fuseProjections() {
+        return fuseProjections(true, true);
+    }
+
+    /** As {@link #fuseProjections()} for the image and/or the text stream ({@code -Datelier.fuse.qkv=text}). */
+    public int fuseProjections(boolean image, boolean text) {
         int n = 0;
         for (QwenImageTransformerBlock b : blocks) {
-            if (b.fuseProjections()) {
+            if (b.fuseProjections(image, text)) {
                 n++;
                 if (weightManager.getDevice().isGpu()) {
                     dev.atelier.inference.runtime.OomPolicy.releaseCudaCache();

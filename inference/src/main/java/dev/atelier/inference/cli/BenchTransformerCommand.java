@@ -73,9 +73,9 @@ final class BenchTransformerCommand implements Callable<Integer> {
     List<String> ropes;
 
     @Option(names = "--fuse-qkv", split = ",", arity = "1",
-            description = "time with separate (false), text-stream-fused (text) and/or fused (true) q/k/v projections,"
-                    + " in this order, e.g. false,text,true (default: as the model loads, -Datelier.fuse.qkv)")
-    List<String> fuseQkv;
+            description = "time without (false) and/or with (true) fused q/k/v projections, e.g. false,true"
+                    + " (default: as the model loads, -Datelier.fuse.qkv)")
+    List<Boolean> fuseQkv;
 
     @Option(names = "--kernels", split = ",", defaultValue = "native",
             description = "time with Atelier's CUDA kernels (native) and/or with the ops file only (ops), e.g. ops,native")
@@ -158,13 +158,9 @@ final class BenchTransformerCommand implements Callable<Integer> {
                     NDArray t = in.create(new float[] {0.5f});
                     List<List<ImageShape>> shapes = List.of(images);
                     List<String> variants = ropes == null || ropes.isEmpty() ? List.of("") : ropes;
-                    for (String fuseMode : explicitFuse ? fuseQkv
-                            : List.of(model.projectionsFused() ? "as-loaded" : "false")) {
-                    boolean fuse = !fuseMode.equalsIgnoreCase("false");
+                    for (boolean fuse : explicitFuse ? fuseQkv : List.of(model.projectionsFused())) {
                     if (explicitFuse && fuse) {
-                        boolean image = !fuseMode.equalsIgnoreCase("text");
-                        System.out.println("fused q/k/v (" + (image ? "both streams" : "text stream") + ") in "
-                                + model.fuseProjections(image, true) + " blocks");
+                        System.out.println("fused q/k/v in " + model.fuseProjections() + " blocks");
                     }
                     for (String km : kernelModes) {
                     boolean nativeOn = km.equalsIgnoreCase("native");
@@ -197,8 +193,7 @@ final class BenchTransformerCommand implements Callable<Integer> {
                         }
                     }
                     for (String rope : variants) {
-                        String label = model.implementation() + (fuse ? "+qkv" + (fuseMode.equalsIgnoreCase("text")
-                                ? "-text" : "") : "")
+                        String label = model.implementation() + (fuse ? "+qkv" : "")
                                 + (model.kernels() instanceof NativeKernels nk && nk.enabled() ? "+native" : "")
                                 + scLabel;
                         Kernels base = model.kernels() instanceof NativeKernels nk ? nk.fallback() : model.kernels();

@@ -81,30 +81,21 @@ public final class QwenDoubleStreamAttention {
      * fall back to the separate path). Only plain resident bf16/f32 layers are fused; returns whether it fused.
      */
     public synchronized boolean fuseProjections() {
-        return fuseProjections(true, true);
-    }
-
-    /**
-     * As {@link #fuseProjections()} for the image and/or the text stream only (the text stream's three GEMMs have
-     * ~300 rows: weight-bound, where one wider GEMM keeps more of the GPU busy).
-     */
-    public synchronized boolean fuseProjections(boolean image, boolean text) {
+        if (imgQkv != null) {
+            return true;
+        }
         for (Linear l : new Linear[] {toQ, toK, toV, addQProj, addKProj, addVProj}) {
             if (l.getClass() != Linear.class || l.streamed() || l.bias() == null) {
-                return imgQkv != null || txtQkv != null;
+                return false;
             }
         }
-        if (image && imgQkv == null) {
-            imgQkv = fuse(toQ, toK, toV);
-        }
-        if (text && txtQkv == null) {
-            txtQkv = fuse(addQProj, addKProj, addVProj);
-        }
-        return imgQkv != null || txtQkv != null;
+        imgQkv = fuse(toQ, toK, toV);
+        txtQkv = fuse(addQProj, addKProj, addVProj);
+        return true;
     }
 
     public synchronized boolean projectionsFused() {
-        return imgQkv != null || txtQkv != null;
+        return imgQkv != null;
     }
 
     private static NDArray[] fuse(Linear q, Linear k, Linear v) {

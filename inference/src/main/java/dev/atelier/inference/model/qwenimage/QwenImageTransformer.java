@@ -153,9 +153,8 @@ public final class QwenImageTransformer implements AutoCloseable {
                     Linear.load(w.pp("norm_out").pp("linear"), d, 2L * d),
                     Linear.load(w.pp("proj_out"), d, config.projOutChannels()),
                     w.manager(), allBlockLinears(w, config.numLayers()), streamer);
-            String fuse = System.getProperty("atelier.fuse.qkv", "false").trim().toLowerCase(java.util.Locale.ROOT);
-            if (fuse.equals("true") || fuse.equals("text")) {
-                model.fuseProjections(fuse.equals("true"), true);
+            if (Boolean.getBoolean("atelier.fuse.qkv")) {
+                model.fuseProjections();
             }
             return model;
         } catch (RuntimeException e) {
@@ -217,21 +216,17 @@ public final class QwenImageTransformer implements AutoCloseable {
      * {@link QwenDoubleStreamAttention#fuseProjections()}); fp8 and streamed blocks keep three. Returns how many
      * blocks were fused. Off by default ({@code -Datelier.fuse.qkv=true} fuses at load): on the H100 the bf16 forward
      * measured −1.5 % and +1.6 % in two calls (0.3330 → 0.3279 s, 0.3062 → 0.3110 s; packaging/bench/results), no
-     * gain beyond the card's run-to-run spread.
+     * gain beyond the card's run-to-run spread (fusing the text stream's only: +1.2 %). Unfused, the native kernels
+     * write both value projections into the joint tensor, which fusing gives up.
      *
      * <p>On a GPU torch's caching allocator cannot reuse the three freed [inner, dim] blocks for the next block's
      * [3·inner, dim] concat (separate segments): without returning them per block the process would hold every
      * q/k/v weight twice (+6.6 GiB for Qwen-Image bf16, measured).
      */
     public int fuseProjections() {
-        return fuseProjections(true, true);
-    }
-
-    /** As {@link #fuseProjections()} for the image and/or the text stream ({@code -Datelier.fuse.qkv=text}). */
-    public int fuseProjections(boolean image, boolean text) {
         int n = 0;
         for (QwenImageTransformerBlock b : blocks) {
-            if (b.fuseProjections(image, text)) {
+            if (b.fuseProjections()) {
                 n++;
                 if (weightManager.getDevice().isGpu()) {
                     dev.atelier.inference.runtime.OomPolicy.releaseCudaCache();

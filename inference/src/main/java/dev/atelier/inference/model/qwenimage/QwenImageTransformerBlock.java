@@ -55,11 +55,6 @@ public final class QwenImageTransformerBlock {
         return attn.fuseProjections();
     }
 
-    /** See {@link QwenDoubleStreamAttention#fuseProjections(boolean, boolean)}. */
-    public boolean fuseProjections(boolean image, boolean text) {
-        return attn.fuseProjections(image, text);
-    }
-
     public boolean projectionsFused() {
         return attn.projectionsFused();
     }

@@ -228,9 +228,9 @@ public final class Fp8Codec implements AutoCloseable {
     }
 
     /**
-     * x quantised to e4m3 ({q, scale}; per row or per tensor, see {@link Scaling}), computed once for consecutive layers fed the same input (q, k and v
-     * of a stream): the last result is kept, owned by this codec, until another input comes. Inputs are never written
-     * in place between those calls in the models.
+     * x quantised to e4m3 ({q, scale}; per row or per tensor, see {@link Scaling}), computed once for consecutive
+     * layers fed the same input (q, k and v of a stream): the last result is kept, owned by this codec, until another
+     * input comes. Inputs are never written in place between those calls in the models.
      */
     private NDArray[] quantized(NDArray x) {
         synchronized (quantLock) {

@@ -11,7 +11,7 @@ import org.w3c.dom.Node;
  * chunk, all carrying {@link GenerationParameters#toJson()} under the key {@value #KEY}.
  */
 public final class ParameterMetadata {
-    public static final String KEY = "atelier-parameters"; // the same key as the CLI's PNG output
+    public static final String KEY = dev.atelier.inference.api.GenerationParameters.METADATA_KEY; // the CLI's too
     static final String PNG_FORMAT = "javax_imageio_png_1.0";
     static final String JPEG_FORMAT = "javax_imageio_jpeg_image_1.0";
     private static final String JPEG_PREFIX = KEY + "=";

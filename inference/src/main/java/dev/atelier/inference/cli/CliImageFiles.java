@@ -26,11 +26,10 @@ import javax.imageio.stream.ImageOutputStream;
  * Image files for the CLI (the engine API itself has no AWT): photos and masks read through the engine's
  * {@link ImageFiles} reader, the output checked and written. Output is written to a temporary file in the target folder and renamed over the target, so a failed or
  * interrupted run never leaves a partial file. PNG output embeds the generation parameters (JSON) as an iTXt chunk
- * {@value #PARAMETERS_KEY}; WebP output is lossless.
+ * {@link GenerationParameters#METADATA_KEY}; WebP output is lossless.
  */
 final class CliImageFiles {
     static final Set<String> OUTPUT_EXTENSIONS = Set.of("png", "webp");
-    static final String PARAMETERS_KEY = "atelier-parameters";
 
     private CliImageFiles() {}
 
@@ -135,7 +134,7 @@ final class CliImageFiles {
             if (parameters != null) {
                 // iTXt: UTF-8, so prompts in any language survive
                 IIOMetadataNode entry = new IIOMetadataNode("iTXtEntry");
-                entry.setAttribute("keyword", PARAMETERS_KEY);
+                entry.setAttribute("keyword", GenerationParameters.METADATA_KEY);
                 entry.setAttribute("compressionFlag", "FALSE");
                 entry.setAttribute("compressionMethod", "0");
                 entry.setAttribute("languageTag", "");

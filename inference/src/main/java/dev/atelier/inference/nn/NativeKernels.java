@@ -143,20 +143,20 @@ public final class NativeKernels implements Kernels {
      */
     @Override
     public NDArray linearGeluTanh(Linear l, NDArray x) {
-        if (!geluEpilogue || !use(x) || x.getDataType() == DataType.FLOAT32 || l.getClass() != Linear.class || !l.adapters().isEmpty()
-                || l.bias() == null || l.weight() == null) {
+        if (!geluEpilogue || !use(x) || x.getDataType() == DataType.FLOAT32 || !plain(l)) {
             return fallback.linearGeluTanh(l, x);
         }
         return AtelierNative.wrap(x, AtelierNative.linearGelu(AtelierNative.h(x), AtelierNative.h(l.weight()),
                 AtelierNative.h(l.bias())));
     }
 
-    /** Plain resident-or-streamed-in layers without adapters, half-precision activations on the GPU. */
+    /** Half-precision activations on the GPU, both layers {@link #plain}. */
     @Override
     public boolean linearJointInPlace(Linear a, Linear b, NDArray x) {
         return jointV && use(x) && x.getDataType() != DataType.FLOAT32 && plain(a) && plain(b);
     }
 
+    /** A plain Linear without adapters whose weight and bias are on the device now (resident or streamed in). */
     private static boolean plain(Linear l) {
         return l.getClass() == Linear.class && l.adapters().isEmpty() && l.bias() != null && l.weight() != null;
     }

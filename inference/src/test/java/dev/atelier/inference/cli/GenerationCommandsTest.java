@@ -115,7 +115,7 @@ class GenerationCommandsTest {
         assertEquals(3.0, r.settings().shift());
         assertEquals(WeightVariant.FP8, r.settings().weights());
         assertEquals(42, r.settings().seed());
-        GenerationParameters p = GenerationParameters.fromJson(pngText(result, CliImageFiles.PARAMETERS_KEY));
+        GenerationParameters p = GenerationParameters.fromJson(pngText(result, dev.atelier.inference.api.GenerationParameters.METADATA_KEY));
         assertEquals("add a red hat", p.prompt());
         assertEquals("quick-preview", p.preset());
         assertEquals(java.util.Set.of(photo, result), java.util.Set.copyOf(files()));
@@ -191,7 +191,7 @@ class GenerationCommandsTest {
         assertEquals(1024, g.height());
         assertEquals(4, g.settings().steps());
         assertEquals(1, g.settings().loras().size());
-        assertEquals("一只小猫", GenerationParameters.fromJson(pngText(Path.of(o), CliImageFiles.PARAMETERS_KEY)).prompt());
+        assertEquals("一只小猫", GenerationParameters.fromJson(pngText(Path.of(o), dev.atelier.inference.api.GenerationParameters.METADATA_KEY)).prompt());
         assertEquals(2, cli("generate", "--model", model.toString(), "--prompt", " ", "--out", o));
         assertTrue(err.contains("prompt: empty"), err);
     }

@@ -50,7 +50,7 @@ class PipelineCliTest {
         BufferedImage img = ImageIO.read(png.toFile());
         assertEquals(256, img.getWidth());
         assertEquals(256, img.getHeight());
-        GenerationParameters p = GenerationParameters.fromJson(GenerationCommandsTest.pngText(png, CliImageFiles.PARAMETERS_KEY));
+        GenerationParameters p = GenerationParameters.fromJson(GenerationCommandsTest.pngText(png, dev.atelier.inference.api.GenerationParameters.METADATA_KEY));
         assertEquals(11, p.seed());
         assertEquals(2, p.steps());
         assertEquals("edit", p.kind());
@@ -69,7 +69,7 @@ class PipelineCliTest {
             assertEquals(0, cli("edit", "--model", models.toString(), "--weights", w, "--image", image.toString(),
                     "--prompt", "Make the cat wear a red hat", "--steps", "1", "--cfg", "1", "--seed", "3", "--size",
                     "256x256", "--out", png.toString()), err);
-            GenerationParameters p = GenerationParameters.fromJson(GenerationCommandsTest.pngText(png, CliImageFiles.PARAMETERS_KEY));
+            GenerationParameters p = GenerationParameters.fromJson(GenerationCommandsTest.pngText(png, dev.atelier.inference.api.GenerationParameters.METADATA_KEY));
             String file = w.equals("fp8") ? dev.atelier.inference.pipeline.ComfyFolders.FP8_SCALED
                     : dev.atelier.inference.pipeline.ComfyFolders.BF16;
             assertTrue(p.modelFiles().stream().anyMatch(f -> f.endsWith(file)), p.modelFiles().toString());
@@ -88,7 +88,7 @@ class PipelineCliTest {
         assertEquals(0, cli("generate", "--model", model.toString(), "--prompt", "一只小猫坐在窗台上。", "--width", "256",
                 "--height", "256", "--steps", "2", "--cfg", "1", "--seed", "5", "--out", png.toString()), err);
         assertEquals("一只小猫坐在窗台上。",
-                GenerationParameters.fromJson(GenerationCommandsTest.pngText(png, CliImageFiles.PARAMETERS_KEY)).prompt());
+                GenerationParameters.fromJson(GenerationCommandsTest.pngText(png, dev.atelier.inference.api.GenerationParameters.METADATA_KEY)).prompt());
     }
 
     @Test

@@ -67,12 +67,12 @@ public final class QwenImageTransformer implements AutoCloseable {
     private final List<List<Linear>> blockLinears;
     private volatile BlockStreamer streamer;
     /**
-     * The RoPE tables of the last {@link #ROPE_CACHE} (image shapes, text length) on the device: the same at every
-     * step of a job. Made per forward they cost ~5 ms of GPU idle each (host-side cos/sin, then pageable copies that
-     * wait for the queue to drain: H100 profile, 2026-11-25).
+     * The RoPE tables of the last {@link #ROPE_CACHE} (image shapes, text length) on the device, in
+     * {@link #constantsManager}: the same at every step of a job. Made per forward they cost ~5 ms of GPU idle each
+     * (host-side cos/sin, then pageable copies that wait for the queue to drain: H100 profile, 2026-11-25).
      */
     private final Map<RopeKey, QwenEmbedRope.Freqs> ropeCache = new java.util.LinkedHashMap<>(8, 0.75f, true);
-    private NDManager ropeManager;
+    private NDManager constantsManager;
     private static final int ROPE_CACHE = 4;
 
     private record RopeKey(List<ImageShape> images, int textLength) {}
@@ -341,10 +341,10 @@ public final class QwenImageTransformer implements AutoCloseable {
      * forward on another device (then they are made per forward).
      */
     private synchronized NDManager constants(NDManager m) {
-        if (ropeManager == null) {
-            ropeManager = NDManager.newBaseManager(m.getDevice());
+        if (constantsManager == null) {
+            constantsManager = NDManager.newBaseManager(m.getDevice());
         }
-        return ropeManager.getDevice().equals(m.getDevice()) ? ropeManager : null;
+        return constantsManager.getDevice().equals(m.getDevice()) ? constantsManager : null;
     }
 
     /** The RoPE tables for these shapes on {@code m}'s device: cached there, or made into {@code m}'s scope. */
@@ -358,7 +358,7 @@ public final class QwenImageTransformer implements AutoCloseable {
             return f;
         }
         try (NDScope scope = new NDScope()) {
-            f = posEmbed.forward(images, textLength, ropeManager);
+            f = posEmbed.forward(images, textLength, constantsManager);
             NDScope.unregister(f.imgCos(), f.imgSin(), f.txtCos(), f.txtSin());
         }
         ropeCache.put(key, f);
@@ -536,9 +536,9 @@ public final class QwenImageTransformer implements AutoCloseable {
         }
         synchronized (this) {
             ropeCache.clear();
-            if (ropeManager != null) {
-                ropeManager.close();
-                ropeManager = null;
+            if (constantsManager != null) {
+                constantsManager.close();
+                constantsManager = null;
             }
         }
         if (ops != null) {

@@ -15,7 +15,7 @@
 namespace {
 
 // Bumped whenever a signature below changes; the Java side refuses a library with another number.
-constexpr jint ABI_VERSION = 3;
+constexpr jint ABI_VERSION = 4;
 
 struct ArgError : std::invalid_argument {
   using std::invalid_argument::invalid_argument;
@@ -110,16 +110,30 @@ JNIEXPORT void JNICALL Java_dev_atelier_inference_nn_AtelierNative_qkNormRopeInt
     require(reinterpret_cast<uintptr_t>(x.data_ptr()) % (2 * el) == 0 && x.stride(0) % 2 == 0
                 && x.stride(1) % 2 == 0, "x must be aligned to pairs");
     c10::cuda::CUDAGuard guard(x.device());
-    at::Tensor w = T(hw).to(x.device(), at::kFloat).contiguous();
+    // the weight in its own dtype (the per-token kernel reads bf16/fp16/float32: no conversion per call)
+    at::Tensor w = T(hw);
+    if (!w.is_cuda() || w.device() != x.device()) w = w.to(x.device());
+    if (w.scalar_type() != at::kFloat && w.scalar_type() != at::kBFloat16 && w.scalar_type() != at::kHalf) {
+      w = w.to(at::kFloat);
+    }
+    w = w.contiguous();
     at::Tensor cs = T(hcos).to(x.device(), at::kFloat).contiguous();
     at::Tensor sn = T(hsin).to(x.device(), at::kFloat).contiguous();
     require(w.numel() == D, "weight must have D values");
     require(cs.numel() == S * D / 2 && sn.numel() == S * D / 2, "cos/sin must be [S, D/2]");
     char* o = static_cast<char*>(out.data_ptr()) + offset * out.stride(1) * el;
-    check(atelier::qk_norm_rope(dt, x.data_ptr(), x.stride(0), x.stride(1), w.data_ptr<float>(),
-                                cs.data_ptr<float>(), sn.data_ptr<float>(), o, out.stride(0), out.stride(1), B, S,
-                                H, D, eps, at::cuda::getCurrentCUDAStream().stream()),
-          "qk_norm_rope");
+    const auto stream = at::cuda::getCurrentCUDAStream().stream();
+    cudaError_t e = atelier::qk_norm_rope(dt, x.data_ptr(), x.stride(0), x.stride(1), w.data_ptr(),
+                                          dtype_of(w, "weight"),
+                                          cs.data_ptr<float>(), sn.data_ptr<float>(), o, out.stride(0), out.stride(1),
+                                          B, S, H, D, eps, stream);
+    if (e == cudaErrorNotSupported) {  // the warp-per-head kernel: float32 weight
+      at::Tensor w32 = w.to(at::kFloat).contiguous();
+      e = atelier::qk_norm_rope(dt, x.data_ptr(), x.stride(0), x.stride(1), w32.data_ptr(), atelier::F32,
+                                cs.data_ptr<float>(), sn.data_ptr<float>(), o, out.stride(0), out.stride(1), B, S, H,
+                                D, eps, stream);
+    }
+    check(e, "qk_norm_rope");
     return 0;
   });
 }
@@ -169,6 +183,47 @@ JNIEXPORT jlong JNICALL Java_dev_atelier_inference_nn_AtelierNative_gatedAdd(
           "gated_add");
     return wrap(out);
   });
+}
+
+// {x + gate * y, norm_modulate(x + gate * y)} in one pass: the residual after one half of the block and the next
+// half's modulated input. split as in normModulate/gatedAdd (tokens >= split take the second sets).
+JNIEXPORT jlongArray JNICALL Java_dev_atelier_inference_nn_AtelierNative_gatedAddNormModulate(
+    JNIEnv* env, jclass, jlong hx, jlong hg0, jlong hg1, jlong hy, jlong hsh0, jlong hsc0, jlong hsh1, jlong hsc1,
+    jlong split, jfloat eps) {
+  jlong res[2] = {0, 0};
+  guarded(env, [&]() -> jlong {
+    at::Tensor x = T(hx);
+    at::Tensor y = T(hy);
+    cuda_tensor(x, "x");
+    cuda_tensor(y, "y");
+    require(x.dim() == 3 && y.sizes() == x.sizes(), "x and y must be [B, S, D] of one shape");
+    require(y.scalar_type() == x.scalar_type(), "y must have x's dtype");
+    x = x.contiguous();
+    y = y.contiguous();
+    const int64_t B = x.size(0), S = x.size(1), D = x.size(2);
+    const auto dt = dtype_of(x, "x");
+    const int64_t g = param_rows(T(hg0), x, B, D, "gate0");
+    require(param_rows(T(hg1), x, B, D, "gate1") == g, "gate sets must share one row stride");
+    const int64_t p0 = param_rows(T(hsh0), x, B, D, "shift0");
+    require(param_rows(T(hsc0), x, B, D, "scale0") == p0 && param_rows(T(hsh1), x, B, D, "shift1") == p0
+                && param_rows(T(hsc1), x, B, D, "scale1") == p0,
+            "shift/scale sets must share one row stride");
+    c10::cuda::CUDAGuard guard(x.device());
+    at::Tensor xout = at::empty_like(x);
+    at::Tensor out = at::empty_like(x);
+    check(atelier::gated_add_norm_modulate(dt, x.data_ptr(), T(hg0).data_ptr(), T(hg1).data_ptr(), g, y.data_ptr(),
+                                           xout.data_ptr(), out.data_ptr(), T(hsh0).data_ptr(), T(hsc0).data_ptr(),
+                                           T(hsh1).data_ptr(), T(hsc1).data_ptr(), p0, B, S, D, split, eps,
+                                           at::cuda::getCurrentCUDAStream().stream()),
+          "gated_add_norm_modulate");
+    res[0] = wrap(xout);
+    res[1] = wrap(out);
+    return 0;
+  });
+  if (env->ExceptionCheck()) return nullptr;
+  jlongArray r = env->NewLongArray(2);
+  env->SetLongArrayRegion(r, 0, 2, res);
+  return r;
 }
 
 // fp8 quantisation of x [..., K] for several fp8 linears of one input: {q [M, K] e4m3, scale} with scale [M, 1]

@@ -6,6 +6,8 @@
 #include <cuda_fp8.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <type_traits>
 
 namespace atelier {
 namespace {
@@ -130,6 +132,81 @@ __global__ void qk_norm_rope_vec_k(const T* __restrict__ x, int64_t xsb, int64_t
   *reinterpret_cast<Vec<T, E>*>(out + b * osb + s * oss + h * D + lane * E) = o;
 }
 
+// ---- qk RMS norm + RoPE, one warp per token: LPH lanes per head, 16 bytes (E values) per lane, every head of the token
+// loaded up front (NPMAX passes of 32 / LPH heads each), the norm weights and the token's cos/sin read once per warp.
+// The weight is read in its own dtype (wt: F32, BF16 or F16; converting a bf16 weight to float is exact).
+__device__ __forceinline__ float ld_any(const void* p, DType t, int i) {
+  switch (t) {
+    case BF16: return __bfloat162float(static_cast<const __nv_bfloat16*>(p)[i]);
+    case F16: return __half2float(static_cast<const __half*>(p)[i]);
+    default: return static_cast<const float*>(p)[i];
+  }
+}
+
+template <int LPH> __device__ __forceinline__ float group_sum(float v) {
+#pragma unroll
+  for (int o = LPH / 2; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+  return v;
+}
+
+template <typename T, int LPH, int NPMAX>
+__global__ void __launch_bounds__(128, 4) qk_norm_rope_tok_k(const T* __restrict__ x, int64_t xsb, int64_t xss, const void* __restrict__ w,
+                                   DType wt, const float* __restrict__ cs, const float* __restrict__ sn,
+                                   T* __restrict__ out, int64_t osb, int64_t oss, int64_t S, int H, float eps,
+                                   int64_t tokens) {
+  constexpr int E = 16 / sizeof(T), D = E * LPH, HPP = 32 / LPH, P = E / 2;
+  const int64_t tok = (int64_t)blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
+  if (tok >= tokens) return;
+  const int lane = threadIdx.x & 31, sub = lane & (LPH - 1), grp = lane / LPH;
+  const int64_t b = tok / S, s = tok - b * S;
+  const T* xt = x + b * xsb + s * xss;
+  T* ot = out + b * osb + s * oss;
+  float wv[E], co[P], si[P];
+#pragma unroll
+  for (int e = 0; e < E; e++) wv[e] = ld_any(w, wt, sub * E + e);
+  const float* cr = cs + s * (D / 2) + sub * P;
+  const float* sr = sn + s * (D / 2) + sub * P;
+#pragma unroll
+  for (int p = 0; p < P; p++) {
+    co[p] = cr[p];
+    si[p] = sr[p];
+  }
+  for (int h0 = 0; h0 < H; h0 += HPP * NPMAX) {
+    Vec<T, E> v[NPMAX];
+#pragma unroll
+    for (int k = 0; k < NPMAX; k++) {
+      const int h = h0 + k * HPP + grp;
+      if (h < H) v[k] = *reinterpret_cast<const Vec<T, E>*>(xt + (int64_t)h * D + sub * E);
+    }
+#pragma unroll
+    for (int k = 0; k < NPMAX; k++) {
+      if (h0 + k * HPP >= H) break;  // uniform across the warp: every lane still takes part in the shuffles
+      const int h = h0 + k * HPP + grp;
+      const bool valid = h < H;
+      float f[E];
+      float ss = 0.f;
+#pragma unroll
+      for (int e = 0; e < E; e++) {
+        f[e] = valid ? Io<T>::ld(v[k].v[e]) : 0.f;
+        ss += f[e] * f[e];
+      }
+      ss = group_sum<LPH>(ss);
+      const float r = rsqrtf(ss / (float)D + eps);
+      if (valid) {
+        Vec<T, E> o;
+#pragma unroll
+        for (int p = 0; p < P; p++) {
+          const float a = rnd<T>(rnd<T>(f[2 * p] * r) * wv[2 * p]);
+          const float c = rnd<T>(rnd<T>(f[2 * p + 1] * r) * wv[2 * p + 1]);
+          o.v[2 * p] = Io<T>::st(a * co[p] - c * si[p]);
+          o.v[2 * p + 1] = Io<T>::st(a * si[p] + c * co[p]);
+        }
+        *reinterpret_cast<Vec<T, E>*>(ot + (int64_t)h * D + sub * E) = o;
+      }
+    }
+  }
+}
+
 // ---- LayerNorm (no affine) + modulation: one block per token row ---------------------------------------------------
 template <typename T, int V>
 __global__ void norm_modulate_k(const T* __restrict__ x, T* __restrict__ out, const T* sh0, const T* sc0,
@@ -169,6 +246,72 @@ __global__ void norm_modulate_k(const T* __restrict__ x, T* __restrict__ out, co
       o.v[j] = Io<T>::st(p + Io<T>::ld(c.v[j]));
     }
     store<T, V>(orow, i, o);
+  }
+}
+
+// ---- the same with the row in registers: one warp per token row, NV vectors of V values per lane ---------------------
+// One read of x (the block kernel above reads it three times and synchronises the block twice). GATED: the row is
+// first the gated residual x + gate * y (rounded, written to xout), i.e. gated_add then norm_modulate in one pass.
+template <typename T, int V, int NV, bool GATED>
+__global__ void norm_modulate_warp_k(const T* __restrict__ x, const T* __restrict__ y, const T* g0, const T* g1,
+                                     int64_t gsb, T* __restrict__ xout, T* __restrict__ out, const T* sh0,
+                                     const T* sc0, const T* sh1, const T* sc1, int64_t psb, int64_t S, int D,
+                                     int64_t split, float eps, int64_t rows) {
+  const int64_t row = (int64_t)blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
+  if (row >= rows) return;
+  const int lane = threadIdx.x & 31;
+  const int64_t b = row / S, s = row - b * S;
+  const bool first = s < split;
+  const int nv = D / V;
+  const T* xr = x + row * D;
+  Vec<T, V> v[NV];
+  float sum = 0.f;
+#pragma unroll
+  for (int j = 0; j < NV; j++) {
+    const int i = lane + 32 * j;
+    if (i < nv) {
+      v[j] = load<T, V>(xr, i);
+      if constexpr (GATED) {
+        const Vec<T, V> yv = load<T, V>(y + row * D, i), gv = load<T, V>((first ? g0 : g1) + b * gsb, i);
+#pragma unroll
+        for (int e = 0; e < V; e++) {
+          v[j].v[e] = Io<T>::st(Io<T>::ld(v[j].v[e]) + rnd<T>(Io<T>::ld(gv.v[e]) * Io<T>::ld(yv.v[e])));
+        }
+        store<T, V>(xout + row * D, i, v[j]);
+      }
+#pragma unroll
+      for (int e = 0; e < V; e++) sum += Io<T>::ld(v[j].v[e]);
+    }
+  }
+  const float mean = warp_sum(sum) / (float)D;
+  float sq = 0.f;
+#pragma unroll
+  for (int j = 0; j < NV; j++) {
+    if (lane + 32 * j < nv) {
+#pragma unroll
+      for (int e = 0; e < V; e++) {
+        const float d = Io<T>::ld(v[j].v[e]) - mean;
+        sq += d * d;
+      }
+    }
+  }
+  const float rstd = rsqrtf(warp_sum(sq) / (float)D + eps);
+  const T* sh = (first ? sh0 : sh1) + b * psb;
+  const T* sc = (first ? sc0 : sc1) + b * psb;
+#pragma unroll
+  for (int j = 0; j < NV; j++) {
+    const int i = lane + 32 * j;
+    if (i < nv) {
+      const Vec<T, V> a = load<T, V>(sc, i), c = load<T, V>(sh, i);
+      Vec<T, V> o;
+#pragma unroll
+      for (int e = 0; e < V; e++) {
+        const float n = rnd<T>((Io<T>::ld(v[j].v[e]) - mean) * rstd);
+        const float p = rnd<T>(n * rnd<T>(1.f + Io<T>::ld(a.v[e])));
+        o.v[e] = Io<T>::st(p + Io<T>::ld(c.v[e]));
+      }
+      store<T, V>(out + row * D, i, o);
+    }
   }
 }
 
@@ -308,17 +451,49 @@ int threads_for(int64_t nv) {
   return (int)(t < 64 ? 64 : (t > 1024 ? 1024 : t));
 }
 
+// Vectors per lane for a row of nv vectors in the warp kernels (0: too long for them, the block kernel takes it).
+template <typename F> bool with_nv(int64_t nv, F f) {
+  const int64_t need = (nv + 31) / 32;
+  if (need <= 4) return f(std::integral_constant<int, 4>{}), true;
+  if (need <= 12) return f(std::integral_constant<int, 12>{}), true;  // Qwen-Image: 3072 bf16 values
+  return false;
+}
+
 }  // namespace
 
-cudaError_t qk_norm_rope(DType t, const void* x, int64_t xsb, int64_t xss, const float* w, const float* cos,
-                         const float* sin, void* out, int64_t osb, int64_t oss, int64_t B, int64_t S, int64_t H,
-                         int64_t D, float eps, cudaStream_t stream) {
+bool legacy_kernels() {
+  static const bool on = [] {
+    const char* v = std::getenv("ATELIER_KERNELS_LEGACY");
+    return v != nullptr && *v != '\0' && *v != '0';
+  }();
+  return on;
+}
+
+cudaError_t qk_norm_rope(DType t, const void* x, int64_t xsb, int64_t xss, const void* wp, DType wt,
+                         const float* cos, const float* sin, void* out, int64_t osb, int64_t oss, int64_t B,
+                         int64_t S, int64_t H, int64_t D, float eps, cudaStream_t stream) {
   const int64_t rows = B * S * H;
   if (rows == 0) return cudaSuccess;
   const int warps = 8;
   const int64_t blocks = (rows + warps - 1) / warps;
   return by_dtype(t, [&](auto tag) {
     using T = typename decltype(tag)::type;
+    // one warp per token, 16-byte vectors, 16 lanes per head: bf16 heads of 128 (Qwen-Image); other dtypes and
+    // head sizes take the kernels below (one instantiation keeps the library small)
+    constexpr int E = 16 / sizeof(T);
+    const bool tok_ok = std::is_same_v<T, __nv_bfloat16> && !legacy_kernels() && D == 16 * E && H < (1 << 30)
+        && aligned(x, 16) && aligned(out, 16) && xsb % E == 0 && xss % E == 0 && osb % E == 0 && oss % E == 0;
+    if constexpr (std::is_same_v<T, __nv_bfloat16>) if (tok_ok) {
+      const int64_t tokens = B * S;
+      const int tw = 4;
+      const unsigned tb = (unsigned)((tokens + tw - 1) / tw);
+      qk_norm_rope_tok_k<T, 16, 12><<<tb, tw * 32, 0, stream>>>(static_cast<const T*>(x), xsb, xss, wp, wt, cos, sin,
+                                                                static_cast<T*>(out), osb, oss, S, (int)H, eps,
+                                                                tokens);
+      return cudaGetLastError();
+    }
+    if (wt != F32) return cudaErrorNotSupported;  // the kernels below read a float32 weight: the caller converts
+    const float* w = static_cast<const float*>(wp);
     // the register path: head_dim 64·PPL, every row start and the tables aligned to the lanes' vectors
     auto vec_ok = [&](int64_t e) {
       const int64_t bytes = e * (int64_t)sizeof(T);
@@ -358,9 +533,58 @@ cudaError_t norm_modulate(DType t, const void* x, void* out, const void* shift0,
           static_cast<const T*>(scale0), static_cast<const T*>(shift1), static_cast<const T*>(scale1), psb, S,
           (int)D, split, eps);
     };
+    if constexpr (std::is_same_v<T, __nv_bfloat16>) if (vec && !legacy_kernels()) {  // bf16: the warp kernel
+      const int64_t rows = B * S;
+      const int warps = 4;
+      const unsigned blocks = (unsigned)((rows + warps - 1) / warps);
+      const bool launched = with_nv(D / V, [&](auto ntag) {
+        constexpr int NV = decltype(ntag)::value;
+        norm_modulate_warp_k<T, V, NV, false><<<blocks, warps * 32, 0, stream>>>(
+            static_cast<const T*>(x), nullptr, nullptr, nullptr, 0, nullptr, static_cast<T*>(out),
+            static_cast<const T*>(shift0), static_cast<const T*>(scale0), static_cast<const T*>(shift1),
+            static_cast<const T*>(scale1), psb, S, (int)D, split, eps, rows);
+      });
+      if (launched) return cudaGetLastError();
+    }
     if (vec) run(std::integral_constant<int, V>{}); else run(std::integral_constant<int, 1>{});
     return cudaGetLastError();
   });
+}
+
+cudaError_t gated_add_norm_modulate(DType t, const void* x, const void* gate0, const void* gate1, int64_t gsb,
+                                    const void* y, void* xout, void* out, const void* shift0, const void* scale0,
+                                    const void* shift1, const void* scale1, int64_t psb, int64_t B, int64_t S,
+                                    int64_t D, int64_t split, float eps, cudaStream_t stream) {
+  if (B * S == 0) return cudaSuccess;
+  cudaError_t e = by_dtype(t, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if constexpr (!std::is_same_v<T, __nv_bfloat16>) {
+      return cudaErrorNotSupported;  // bf16 only (library size): the two kernels below
+    } else {
+      constexpr int V = 16 / sizeof(T);
+      const bool vec = !legacy_kernels() && D % V == 0 && psb % V == 0 && gsb % V == 0 && aligned(x, 16)
+          && aligned(y, 16) && aligned(xout, 16) && aligned(out, 16) && aligned(gate0, 16) && aligned(gate1, 16)
+          && aligned(shift0, 16) && aligned(scale0, 16) && aligned(shift1, 16) && aligned(scale1, 16);
+      if (!vec) return cudaErrorNotSupported;
+      const int64_t rows = B * S;
+      const int warps = 4;
+      const unsigned blocks = (unsigned)((rows + warps - 1) / warps);
+      const bool launched = with_nv(D / V, [&](auto ntag) {
+        constexpr int NV = decltype(ntag)::value;
+        norm_modulate_warp_k<T, V, NV, true><<<blocks, warps * 32, 0, stream>>>(
+            static_cast<const T*>(x), static_cast<const T*>(y), static_cast<const T*>(gate0),
+            static_cast<const T*>(gate1), gsb, static_cast<T*>(xout), static_cast<T*>(out),
+            static_cast<const T*>(shift0), static_cast<const T*>(scale0), static_cast<const T*>(shift1),
+            static_cast<const T*>(scale1), psb, S, (int)D, split, eps, rows);
+      });
+      return launched ? cudaGetLastError() : cudaErrorNotSupported;
+    }
+  });
+  if (e != cudaErrorNotSupported) return e;
+  // unaligned, too wide or the legacy switch: the two kernels one after the other
+  e = gated_add(t, x, gate0, gate1, gsb, y, xout, B, S, D, split, stream);
+  if (e != cudaSuccess) return e;
+  return norm_modulate(t, xout, out, shift0, scale0, shift1, scale1, psb, B, S, D, split, eps, stream);
 }
 
 cudaError_t gated_add(DType t, const void* x, const void* gate0, const void* gate1, int64_t gsb, const void* y,

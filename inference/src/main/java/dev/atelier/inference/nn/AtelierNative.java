@@ -21,7 +21,7 @@ import java.util.function.Supplier;
 public final class AtelierNative {
     public static final String FILE_NAME = "libatelier_kernels.so";
     /** Must equal ABI_VERSION in atelier_jni.cpp. */
-    static final int ABI = 3;
+    static final int ABI = 4;
 
     private static volatile Supplier<List<Path>> candidates = List::of;
     private static volatile Boolean loaded;
@@ -112,6 +112,8 @@ public final class AtelierNative {
                 java.util.Map.entry("qkNormRopeInto", () -> qkNormRopeInto(0, 0, 0f, 0, 0, 0, 0)),
                 java.util.Map.entry("normModulate", () -> normModulate(0, 0, 0, 0, 0, 0, 0f)),
                 java.util.Map.entry("gatedAdd", () -> gatedAdd(0, 0, 0, 0, 0)),
+                java.util.Map.entry("gatedAddNormModulate",
+                        () -> gatedAddNormModulate(0, 0, 0, 0, 0, 0, 0, 0, 0, 0f)),
                 java.util.Map.entry("fp8Quantize", () -> fp8Quantize(0, false)),
                 java.util.Map.entry("fp8Mm", () -> fp8Mm(0, 0, 0, 0, 0, 0, false)),
                 java.util.Map.entry("fp8Gemv", () -> fp8Gemv(0, 0, 1f, false, 0)),
@@ -156,6 +158,10 @@ public final class AtelierNative {
     static native long normModulate(long x, long shift0, long scale0, long shift1, long scale1, long split, float eps);
 
     static native long gatedAdd(long x, long gate0, long gate1, long y, long split);
+
+    /** {x + gate·y, normModulate(x + gate·y)} in one pass over each row. */
+    static native long[] gatedAddNormModulate(long x, long gate0, long gate1, long y, long shift0, long scale0,
+            long shift1, long scale1, long split, float eps);
 
     /** {q [M, K] e4m3, scale} of x [..., K]: scale [M, 1] float32 per row, or [1] for the whole tensor. */
     static native long[] fp8Quantize(long x, boolean tensorwise);

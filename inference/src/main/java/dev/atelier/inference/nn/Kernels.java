@@ -27,6 +27,21 @@ public interface Kernels {
     NDArray gatedAddSplit(NDArray x, NDArray gate0, NDArray gate1, NDArray y, long split);
 
     /**
+     * The residual after one half of a block and the next half's modulated input:
+     * {@code {x1 = x + gate * y, normModulate(x1, shift, scale)}}, with the second sets for tokens from {@code split}
+     * on ({@code split < 0}: the first sets everywhere). The caller owns both results.
+     */
+    default NDArray[] gatedAddNormModulate(NDArray x, NDArray gate0, NDArray gate1, NDArray y, NDArray shift0,
+            NDArray scale0, NDArray shift1, NDArray scale1, long split, float eps) {
+        if (split < 0) {
+            NDArray x1 = gatedAdd(x, gate0, y);
+            return new NDArray[] {x1, normModulate(x1, shift0, scale0, eps)};
+        }
+        NDArray x1 = gatedAddSplit(x, gate0, gate1, y, split);
+        return new NDArray[] {x1, normModulateSplit(x1, shift0, scale0, shift1, scale1, split, eps)};
+    }
+
+    /**
      * RMS norm over the head dim, then rotary embedding on interleaved pairs {@code (2i, 2i+1)} computed in float32
      * (the complex product of diffusers' {@code apply_rotary_emb_qwen}). x {@code [B, S, H, D]}, cos/sin float32
      * {@code [S, D/2]}.

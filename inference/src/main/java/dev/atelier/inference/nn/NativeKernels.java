@@ -20,6 +20,12 @@ public final class NativeKernels implements Kernels {
     private final boolean geluEpilogue = !"false".equalsIgnoreCase(System.getProperty("atelier.kernels.gelu", ""));
     /** The value projections written into the joint tensor (no concat); {@code -Datelier.kernels.jointV=false}. */
     private final boolean jointV = !"false".equalsIgnoreCase(System.getProperty("atelier.kernels.jointV", ""));
+    /**
+     * A block's residual add and the next half's norm + modulation in one kernel; {@code
+     * -Datelier.kernels.residualNorm=false}: the two kernels in turn.
+     */
+    private final boolean residualNorm =
+            !"false".equalsIgnoreCase(System.getProperty("atelier.kernels.residualNorm", ""));
 
     private NativeKernels(Kernels fallback) {
         this.fallback = fallback;
@@ -66,12 +72,16 @@ public final class NativeKernels implements Kernels {
         try {
             return nat.get();
         } catch (IllegalArgumentException e) {
-            if (!warned) {
-                warned = true;
-                System.err.println("note: a native kernel refused its input (" + e.getMessage()
-                        + "); that call takes the ops file");
-            }
+            refused(e);
             return fb.get();
+        }
+    }
+
+    private void refused(IllegalArgumentException e) {
+        if (!warned) {
+            warned = true;
+            System.err.println("note: a native kernel refused its input (" + e.getMessage()
+                    + "); that call takes the ops file");
         }
     }
 
@@ -105,6 +115,25 @@ public final class NativeKernels implements Kernels {
     public NDArray gatedAddSplit(NDArray x, NDArray gate0, NDArray gate1, NDArray y, long split) {
         return call(x, () -> AtelierNative.wrap(x, AtelierNative.gatedAdd(AtelierNative.h(x), AtelierNative.h(gate0),
                 AtelierNative.h(gate1), AtelierNative.h(y), split)), () -> fallback.gatedAddSplit(x, gate0, gate1, y, split));
+    }
+
+    @Override
+    public NDArray[] gatedAddNormModulate(NDArray x, NDArray gate0, NDArray gate1, NDArray y, NDArray shift0,
+            NDArray scale0, NDArray shift1, NDArray scale1, long split, float eps) {
+        if (!residualNorm || !use(x)) {
+            return Kernels.super.gatedAddNormModulate(x, gate0, gate1, y, shift0, scale0, shift1, scale1, split, eps);
+        }
+        boolean one = split < 0;
+        try {
+            long[] h = AtelierNative.gatedAddNormModulate(AtelierNative.h(x), AtelierNative.h(gate0),
+                    AtelierNative.h(one ? gate0 : gate1), AtelierNative.h(y), AtelierNative.h(shift0),
+                    AtelierNative.h(scale0), AtelierNative.h(one ? shift0 : shift1),
+                    AtelierNative.h(one ? scale0 : scale1), one ? x.getShape().get(1) : split, eps);
+            return new NDArray[] {AtelierNative.wrap(x, h[0]), AtelierNative.wrap(x, h[1])};
+        } catch (IllegalArgumentException e) {
+            refused(e);
+            return Kernels.super.gatedAddNormModulate(x, gate0, gate1, y, shift0, scale0, shift1, scale1, split, eps);
+        }
     }
 
     @Override

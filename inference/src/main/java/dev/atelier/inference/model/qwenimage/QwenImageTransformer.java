@@ -310,27 +310,33 @@ public final class QwenImageTransformer implements AutoCloseable {
             var ctx = new QwenImageTransformerBlock.Context(siluImg, siluTxt, split, jointMask, textLengths, rope,
                     kernels, attention);
             BlockStreamer st = streamer;
+            // each block's MLP residual stays pending until the next block's first norm adds it (one pass)
+            QwenImageTransformerBlock.Residual imgS = QwenImageTransformerBlock.Residual.of(img);
+            QwenImageTransformerBlock.Residual txtS = QwenImageTransformerBlock.Residual.of(txt);
             for (int i = 0; i < blocks.size(); i++) {
                 if (st != null) {
                     st.before(i);
                 }
-                NDArray[] out = blocks.get(i).forward(img, txt, ctx); // its own scope; result in this one
+                var out = blocks.get(i).forward(imgS, txtS, ctx); // frees its inputs; result in this scope
                 if (st != null) {
                     st.after(i);
                 }
-                NDScope.unregister(img, txt);
-                img.close();
-                txt.close();
-                txt = out[0];
-                img = out[1];
-                keep(intermediates, "block" + i + ".out0", txt);
-                keep(intermediates, "block" + i + ".out1", img);
+                txtS = out[0];
+                imgS = out[1];
+                if (intermediates != null) {
+                    keepMaterialized(intermediates, "block" + i + ".out0", txtS, -1);
+                    keepMaterialized(intermediates, "block" + i + ".out1", imgS, split);
+                }
             }
+            txtS.close(); // the last block's text stream is not used
             NDArray emb = normOutLinear.forward(siluTxt.toType(dtype, false)); // AdaLayerNormContinuous, conditioned on t
             long d = config.innerDim();
             NDArray scale = emb.get(new NDIndex(":, :{}", d));
             NDArray shift = emb.get(new NDIndex(":, {}:", d));
-            NDArray normed = kernels.normModulate(img, shift, scale, EPS);
+            NDArray normed = imgS.pending()
+                    ? kernels.gatedAddNormModulate(imgS.x(), imgS.gate0(), imgS.gate1OrGate0(), imgS.y(), shift, scale,
+                            shift, scale, split, EPS)[1]
+                    : kernels.normModulate(imgS.x(), shift, scale, EPS);
             keep(intermediates, "norm_out", normed);
             return projOut.forward(normed);
         });
@@ -375,6 +381,13 @@ public final class QwenImageTransformer implements AutoCloseable {
         f.imgSin().close();
         f.txtCos().close();
         f.txtSin().close();
+    }
+
+    private void keepMaterialized(Map<String, NDArray> sink, String name, QwenImageTransformerBlock.Residual r,
+            long split) {
+        try (NDArray v = r.materialize(kernels, split)) {
+            keep(sink, name, v);
+        }
     }
 
     private static void keep(Map<String, NDArray> sink, String name, NDArray a) {

@@ -1,6 +1,7 @@
 package dev.atelier.inference.model.qwenimage;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import dev.atelier.inference.nn.Attention;
 import dev.atelier.inference.nn.Kernels;
@@ -74,30 +75,91 @@ public final class QwenImageTransformerBlock {
     }
 
     /**
+     * A stream between blocks: {@code x}, or, when {@code y} is not null, {@code x + gate * y} not yet added (the next
+     * block adds it in the same pass as its first norm, the transformer in the same pass as {@code norm_out}).
+     * {@code gate1} gates the tokens from the context's split on (zero_cond_t); null: {@code gate0} everywhere.
+     */
+    public record Residual(NDArray x, NDArray gate0, NDArray gate1, NDArray y) {
+        public static Residual of(NDArray x) {
+            return new Residual(x, null, null, null);
+        }
+
+        boolean pending() {
+            return y != null;
+        }
+
+        NDArray gate1OrGate0() {
+            return gate1 != null ? gate1 : gate0;
+        }
+
+        /** The stream's value as a new array (a copy of x when nothing is pending); the caller owns it. */
+        public NDArray materialize(Kernels k, long split) {
+            if (!pending()) {
+                return x.duplicate();
+            }
+            return split >= 0 ? k.gatedAddSplit(x, gate0, gate1OrGate0(), y, split) : k.gatedAdd(x, gate0, y);
+        }
+
+        /** Frees every array of the state and takes them out of the current scope. */
+        public void close() {
+            for (NDArray a : new NDArray[] {x, gate0, gate1, y}) {
+                if (a != null) {
+                    NDScope.unregister(a);
+                    a.close();
+                }
+            }
+        }
+    }
+
+    /**
      * @param img image stream [B, Si, D]
      * @param txt text stream [B, St, D]
-     * @return {text stream, image stream} after the block (diffusers' order)
+     * @return {text stream, image stream} after the block (diffusers' order), each with its MLP residual pending.
+     *     The block takes ownership of {@code img} and {@code txt}: it frees their arrays as soon as it has read them.
      */
-    public NDArray[] forward(NDArray img, NDArray txt, Context c) {
+    public Residual[] forward(Residual img, Residual txt, Context c) {
         Kernels k = c.kernels();
-        return Scopes.many(() -> {
+        NDArray[] r = Scopes.many(() -> {
             NDArray imgParams = imgMod.forward(c.siluTembImg());   // [B or 2B, 6D]
             NDArray txtParams = txtMod.forward(c.siluTembTxt());   // [B, 6D]
             Mod[] im = mods(imgParams, c.zeroCond());
             Mod[] tm = mods(txtParams, false);
 
-            NDArray imgModulated = modulate(k, img, im[0], c.split());
-            NDArray txtModulated = k.normModulate(txt, tm[0].shift0, tm[0].scale0, EPS);
-            NDArray[] a = attn.forward(imgModulated, txtModulated, c.jointMask(), c.textLengths(), c.rope(), k,
-                    c.attention());
-            NDArray img1 = gate(k, img, im[0], a[0], c.split());
-            NDArray txt1 = k.gatedAdd(txt, tm[0].gate0, a[1]);
-
-            NDArray img2 = gate(k, img1, im[1], imgMlp.forward(modulate(k, img1, im[1], c.split()), k), c.split());
-            NDArray txt2 = k.gatedAdd(txt1,
-                    tm[1].gate0, txtMlp.forward(k.normModulate(txt1, tm[1].shift0, tm[1].scale0, EPS), k));
-            return new NDArray[] {txt2, img2};
+            // the previous block's MLP residual and this block's first norm + modulation in one pass
+            NDArray[] i0 = enter(k, img, im[0], c.split());
+            NDArray[] t0 = enter(k, txt, tm[0], -1);
+            if (img.pending()) {
+                img.close(); // read: i0[0] holds the sum
+            }
+            if (txt.pending()) {
+                txt.close();
+            }
+            NDArray[] a = attn.forward(i0[1], t0[1], c.jointMask(), c.textLengths(), c.rope(), k, c.attention());
+            // the attention half's residual and the MLP half's modulated input in one pass
+            NDArray[] i1 = k.gatedAddNormModulate(i0[0], im[0].gate0, im[0].gate1, a[0], im[1].shift0, im[1].scale0,
+                    im[1].shift1, im[1].scale1, c.split(), EPS);
+            NDArray[] t1 = k.gatedAddNormModulate(t0[0], tm[0].gate0, tm[0].gate0, a[1], tm[1].shift0, tm[1].scale0,
+                    tm[1].shift0, tm[1].scale0, -1, EPS);
+            img.close(); // i0[0] was img.x when nothing was pending (closing twice is a no-op)
+            txt.close();
+            NDArray imgY = imgMlp.forward(i1[1], k);
+            NDArray txtY = txtMlp.forward(t1[1], k);
+            NDArray imgGate1 = im[1].gate1 == im[1].gate0 ? null : im[1].gate1;
+            return imgGate1 == null
+                    ? new NDArray[] {t1[0], tm[1].gate0, txtY, i1[0], im[1].gate0, imgY}
+                    : new NDArray[] {t1[0], tm[1].gate0, txtY, i1[0], im[1].gate0, imgY, imgGate1};
         });
+        return new Residual[] {new Residual(r[0], r[1], null, r[2]),
+            new Residual(r[3], r[4], r.length > 6 ? r[6] : null, r[5])};
+    }
+
+    /** {stream value, its modulated norm}: the pending residual added in the same pass when there is one. */
+    private static NDArray[] enter(Kernels k, Residual in, Mod m, long split) {
+        if (!in.pending()) {
+            return new NDArray[] {in.x(), modulate(k, in.x(), m, split)};
+        }
+        return k.gatedAddNormModulate(in.x(), in.gate0(), in.gate1OrGate0(), in.y(), m.shift0, m.scale0, m.shift1,
+                m.scale1, split, EPS);
     }
 
     /** shift/scale/gate for rows [0, B) (set 0) and, with zero_cond_t, rows [B, 2B) (set 1). */
@@ -128,9 +190,5 @@ public final class QwenImageTransformerBlock {
         return split >= 0
                 ? k.normModulateSplit(x, m.shift0, m.scale0, m.shift1, m.scale1, split, EPS)
                 : k.normModulate(x, m.shift0, m.scale0, EPS);
-    }
-
-    private static NDArray gate(Kernels k, NDArray x, Mod m, NDArray y, long split) {
-        return split >= 0 ? k.gatedAddSplit(x, m.gate0, m.gate1, y, split) : k.gatedAdd(x, m.gate0, y);
     }
 }

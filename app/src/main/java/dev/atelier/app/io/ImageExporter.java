@@ -99,8 +99,8 @@ public final class ImageExporter {
         }
         byte[] bytes = encoded.toByteArray();
         if (params != null) {
-            bytes = WebpContainer.withXmp(bytes, image.getWidth(), image.getHeight(), image.getColorModel().hasAlpha(),
-                    ParameterMetadata.toXmp(params));
+            bytes = ParameterMetadata.addToWebp(bytes, image.getWidth(), image.getHeight(),
+                    image.getColorModel().hasAlpha(), params);
         }
         out.write(bytes);
     }

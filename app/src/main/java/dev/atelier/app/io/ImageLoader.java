@@ -1,6 +1,7 @@
 package dev.atelier.app.io;
 
 import dev.atelier.app.document.GenerationParameters;
+import dev.atelier.inference.api.WebpXmp;
 import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
@@ -61,7 +62,7 @@ public final class ImageLoader {
         if (size == 0) {
             throw new UserFacingException(name + " is empty (0 bytes): it was not saved completely. Open another copy of the image.");
         }
-        if (WebpContainer.isWebp(head) && size > head.length && size < Integer.MAX_VALUE - 64) {
+        if (WebpXmp.isWebp(head) && size > head.length && size < Integer.MAX_VALUE - 64) {
             try {
                 head = Files.readAllBytes(file); // the XMP chunk with the parameters is at the end
             } catch (IOException e) {
@@ -193,7 +194,7 @@ public final class ImageLoader {
 
     private static GenerationParameters readParameters(ImageReader reader, byte[] head) {
         try {
-            if (WebpContainer.isWebp(head)) return ParameterMetadata.fromXmp(WebpContainer.readXmp(head));
+            if (WebpXmp.isWebp(head)) return ParameterMetadata.fromWebp(head);
             IIOMetadata meta = reader.getImageMetadata(0);
             GenerationParameters p = ParameterMetadata.fromPng(meta);
             return p != null ? p : ParameterMetadata.fromJpeg(meta);

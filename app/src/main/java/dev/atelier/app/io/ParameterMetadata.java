@@ -1,6 +1,7 @@
 package dev.atelier.app.io;
 
 import dev.atelier.app.document.GenerationParameters;
+import dev.atelier.inference.api.WebpXmp;
 import java.io.IOException;
 import javax.imageio.metadata.IIOMetadata;
 import javax.imageio.metadata.IIOMetadataNode;
@@ -72,22 +73,15 @@ public final class ParameterMetadata {
         return null;
     }
 
-    static String toXmp(GenerationParameters p) {
-        return "<?xpacket begin=\"\uFEFF\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>"
-                + "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\"><rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">"
-                + "<rdf:Description rdf:about=\"\" xmlns:atelier=\"https://atelier.dev/ns/1.0/\" "
-                + KEY + "=\"" + xmlEscape(p.toJson()) + "\"/></rdf:RDF></x:xmpmeta><?xpacket end=\"w\"?>";
+    /** {@code webp} (encoder output) with the parameters in an XMP chunk: the engine API's {@link WebpXmp}, the CLI's too. */
+    static byte[] addToWebp(byte[] webp, int width, int height, boolean alpha, GenerationParameters p) {
+        return WebpXmp.withXmp(webp, width, height, alpha, WebpXmp.xmpPacket(p.toJson()));
     }
 
-    static GenerationParameters fromXmp(String xmp) throws IOException {
-        if (xmp == null) return null;
-        String marker = KEY + "=\"";
-        int start = xmp.indexOf(marker);
-        if (start < 0) return null;
-        start += marker.length();
-        int end = xmp.indexOf('"', start);
-        if (end < 0) return null;
-        return GenerationParameters.fromJson(xmlUnescape(xmp.substring(start, end)));
+    /** The parameters in a WebP file's XMP chunk, or null (none, or a damaged container). */
+    static GenerationParameters fromWebp(byte[] webp) throws IOException {
+        String json = WebpXmp.jsonFromXmp(WebpXmp.readXmp(webp));
+        return json == null ? null : GenerationParameters.fromJson(json);
     }
 
     /** JPEG comments are Latin-1: escape everything else as JSON \\u sequences (Chinese prompts survive). */
@@ -98,13 +92,5 @@ public final class ParameterMetadata {
             else sb.append(String.format("\\u%04x", (int) c));
         }
         return sb.toString();
-    }
-
-    private static String xmlEscape(String s) {
-        return s.replace("&", "&amp;").replace("\"", "&quot;").replace("<", "&lt;").replace(">", "&gt;");
-    }
-
-    private static String xmlUnescape(String s) {
-        return s.replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">").replace("&apos;", "'").replace("&amp;", "&");
     }
 }

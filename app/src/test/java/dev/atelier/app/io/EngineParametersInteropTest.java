@@ -65,6 +65,30 @@ class EngineParametersInteropTest {
     }
 
     @Test
+    void aWebpWrittenByTheCliIsRecalled() throws Exception {
+        // The CLI's WebP: the encoder's file with the engine's parameters added by the API's WebpXmp.
+        var engine = engineParams();
+        Path f = dir.resolve("cli-out.webp");
+        java.nio.file.Files.write(f, dev.atelier.inference.api.WebpXmp.withParameters(
+                ImageExporter.encode(ImageFormatsTest.noise(8, 6, false), ExportOptions.webp(1f, true), null), 8, 6, false,
+                engine));
+        GenerationParameters p = new ImageLoader().load(f).parameters();
+        assertEquals(engine.prompt(), p.prompt());
+        assertEquals(engine.seed(), p.seed());
+        assertEquals(engine.strength(), p.strength());
+        assertEquals(engine.modelFiles(), p.modelFiles());
+    }
+
+    @Test
+    void theStudiosWebpIsReadByTheEngine() throws Exception {
+        byte[] webp = ImageExporter.encode(ImageFormatsTest.noise(8, 6, false), ExportOptions.webp(0.8f, false),
+                ImageFormatsTest.PARAMS);
+        var engine = dev.atelier.inference.api.WebpXmp.readParameters(webp);
+        assertEquals(ImageFormatsTest.PARAMS.prompt(), engine.prompt());
+        assertEquals(ImageFormatsTest.PARAMS.seed(), engine.seed());
+    }
+
+    @Test
     void engineReadsTheStudiosJson() {
         GenerationParameters studio = ImageFormatsTest.PARAMS;
         var engine = dev.atelier.inference.api.GenerationParameters.fromJson(studio.toJson());

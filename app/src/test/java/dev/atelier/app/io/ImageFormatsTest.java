@@ -72,6 +72,40 @@ class ImageFormatsTest {
     }
 
     @Test
+    void webpExportedBeforeTheSharedXmpCodeStillRecallsItsParameters() throws IOException {
+        // Exported by the studio's own WebP/XMP code before it moved to the engine API (WebpXmp): PARAMS on a 6x4
+        // lossless image. The bytes pin the format: the same encoder output must come out identical today.
+        byte[] old;
+        try (var in = ImageFormatsTest.class.getResourceAsStream("studio-export-before-shared-xmp.webp")) {
+            old = in.readAllBytes();
+        }
+        Path f = Files.write(dir.resolve("old.webp"), old);
+        LoadedImage back = new ImageLoader().load(f);
+        assertEquals(PARAMS, back.parameters());
+        assertEquals(6, back.image().getWidth());
+        int vp8lSize = (old[34] & 0xff) | (old[35] & 0xff) << 8 | (old[36] & 0xff) << 16;
+        byte[] vp8l = Arrays.copyOfRange(old, 30, 30 + 8 + vp8lSize + (vp8lSize & 1));
+        byte[] simple = new byte[12 + vp8l.length];
+        System.arraycopy("RIFF".getBytes(StandardCharsets.US_ASCII), 0, simple, 0, 4);
+        int riffSize = simple.length - 8;
+        simple[4] = (byte) riffSize;
+        simple[5] = (byte) (riffSize >>> 8);
+        System.arraycopy("WEBP".getBytes(StandardCharsets.US_ASCII), 0, simple, 8, 4);
+        System.arraycopy(vp8l, 0, simple, 12, vp8l.length);
+        assertArrayEquals(old, ParameterMetadata.addToWebp(simple, 6, 4, false, PARAMS));
+    }
+
+    @Test
+    void webpWithADamagedParametersChunkStillOpens() throws IOException {
+        byte[] plain = ImageExporter.encode(noise(12, 10, false), ExportOptions.webp(1f, true), null);
+        Path f = Files.write(dir.resolve("odd.webp"), dev.atelier.inference.api.WebpXmp.withXmp(plain, 12, 10, false,
+                dev.atelier.inference.api.WebpXmp.xmpPacket("{\"prompt\": 12, broken")));
+        LoadedImage back = new ImageLoader().load(f);
+        assertEquals(12, back.image().getWidth());
+        assertNull(back.parameters());
+    }
+
+    @Test
     void jpegCommentRoundTrip() throws IOException {
         Path f = dir.resolve("out.jpg");
         ImageExporter.export(noise(32, 32, false), f, ExportOptions.jpeg(0.9f), PARAMS);

@@ -29,8 +29,8 @@ public record GenerationParameters(int schemaVersion, String engineVersion, Stri
         Integer sourceWidth, Integer sourceHeight, int references, boolean masked, String noise) {
     public static final int SCHEMA_VERSION = 1;
     /**
-     * The key the JSON is stored under in exported files (the CLI's and the studio's PNG iTXt chunk, the studio's
-     * JPEG comment and WebP XMP): one contract, so files from either open in the other.
+     * The key the JSON is stored under in exported files (the CLI's and the studio's PNG iTXt chunk and WebP XMP
+     * ({@link WebpXmp}), the studio's JPEG comment): one contract, so files from either open in the other.
      */
     public static final String METADATA_KEY = "atelier-parameters";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);

@@ -3,8 +3,10 @@ package dev.atelier.inference.cli;
 import dev.atelier.inference.api.GenerationParameters;
 import dev.atelier.inference.api.MaskImage;
 import dev.atelier.inference.api.RgbImage;
+import dev.atelier.inference.api.WebpXmp;
 import dev.atelier.inference.image.ImageFiles;
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
@@ -24,9 +26,10 @@ import javax.imageio.stream.ImageOutputStream;
 
 /**
  * Image files for the CLI (the engine API itself has no AWT): photos and masks read through the engine's
- * {@link ImageFiles} reader, the output checked and written. Output is written to a temporary file in the target folder and renamed over the target, so a failed or
- * interrupted run never leaves a partial file. PNG output embeds the generation parameters (JSON) as an iTXt chunk
- * {@link GenerationParameters#METADATA_KEY}; WebP output is lossless.
+ * {@link ImageFiles} reader, the output checked and written. Output is written to a temporary file in the target
+ * folder and renamed over the target, so a failed or interrupted run never leaves a partial file. Both formats
+ * embed the generation parameters (JSON) as the studio's exports do: PNG as an iTXt chunk
+ * {@link GenerationParameters#METADATA_KEY}, WebP (lossless) as an XMP chunk ({@link WebpXmp}).
  */
 final class CliImageFiles {
     static final Set<String> OUTPUT_EXTENSIONS = Set.of("png", "webp");
@@ -101,12 +104,12 @@ final class CliImageFiles {
         try {
             BufferedImage bi = new BufferedImage(image.width(), image.height(), BufferedImage.TYPE_INT_RGB);
             bi.setRGB(0, 0, image.width(), image.height(), image.argb(), 0, image.width());
-            try (ImageOutputStream ios = ImageIO.createImageOutputStream(tmp.toFile())) {
-                if (ext.equals("png")) {
+            if (ext.equals("png")) {
+                try (ImageOutputStream ios = ImageIO.createImageOutputStream(tmp.toFile())) {
                     writePng(bi, parameters, ios);
-                } else {
-                    writeWebp(bi, ios);
                 }
+            } else {
+                Files.write(tmp, webp(bi, parameters));
             }
             try {
                 Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -153,9 +156,11 @@ final class CliImageFiles {
         }
     }
 
-    private static void writeWebp(BufferedImage bi, ImageOutputStream ios) throws IOException {
+    /** Lossless WebP, with the parameters in an XMP chunk ({@link WebpXmp}, as the studio exports them). */
+    private static byte[] webp(BufferedImage bi, GenerationParameters parameters) throws IOException {
         ImageWriter w = writer("webp");
-        try {
+        ByteArrayOutputStream encoded = new ByteArrayOutputStream();
+        try (ImageOutputStream ios = ImageIO.createImageOutputStream(encoded)) {
             ImageWriteParam param = w.getDefaultWriteParam();
             param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
             param.setCompressionType("Lossless");
@@ -163,6 +168,13 @@ final class CliImageFiles {
             w.write(null, new IIOImage(bi, null, null), param);
         } finally {
             w.dispose();
+        }
+        byte[] bytes = encoded.toByteArray();
+        if (parameters == null) return bytes;
+        try {
+            return WebpXmp.withParameters(bytes, bi.getWidth(), bi.getHeight(), bi.getColorModel().hasAlpha(), parameters);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("the WebP encoder's output could not take the parameters (" + e.getMessage() + ")", e);
         }
     }
 }

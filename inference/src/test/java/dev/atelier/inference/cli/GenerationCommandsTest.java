@@ -137,6 +137,12 @@ class GenerationCommandsTest {
         assertEquals(0.8, r.strength());
         assertEquals("draft", r.settings().preset());
         assertEquals(40, r.settings().steps());
+        GenerationParameters p = dev.atelier.inference.api.WebpXmp.readParameters(Files.readAllBytes(dir.resolve("out.webp")));
+        assertEquals("add a red hat", p.prompt());
+        assertEquals(42, p.seed());
+        assertEquals(0.8, p.strength());
+        assertEquals(1, p.references());
+        assertTrue(p.masked());
     }
 
     @Test

@@ -84,6 +84,10 @@ class PipelineCliTest {
                 "--height", "256", "--steps", "2", "--cfg", "1", "--seed", "5", "--out", webp.toString()), err);
         BufferedImage img = ImageIO.read(webp.toFile());
         assertEquals(256, img.getWidth());
+        GenerationParameters wp = dev.atelier.inference.api.WebpXmp.readParameters(Files.readAllBytes(webp));
+        assertEquals("一只小猫坐在窗台上。", wp.prompt());
+        assertEquals(5, wp.seed());
+        assertEquals("generate", wp.kind());
         Path png = dir.resolve("gen.png");
         assertEquals(0, cli("generate", "--model", model.toString(), "--prompt", "一只小猫坐在窗台上。", "--width", "256",
                 "--height", "256", "--steps", "2", "--cfg", "1", "--seed", "5", "--out", png.toString()), err);

@@ -3,6 +3,7 @@
 #   KLIB  the kernels library (the committed build unless build_kernels made a fresh one)
 #   atelier LIMIT_S ARGS...   the CLI through run-on-device.sh, JVM flags from $JOPTS, DJL warnings filtered out
 #   build_kernels             rebuilds libatelier_kernels.so into $O/kernels and points KLIB at it
+#   install_kernels           build_kernels (unless BUILD=0), then copies it over the committed library
 #   diffusers_forward [ITERS] diffusers' eager transformer forward, 1024² edit + 1 reference, same shapes as ours
 C=${CARRY:-.carry/transformer}
 O=${OUT:-/tmp/atelier-out}
@@ -27,6 +28,13 @@ build_kernels() {
   fi
   grep -E "note|torch=" "$O/kernels-build.log" | head -8
   KLIB=$O/kernels/libatelier_kernels.so
+}
+
+# unless BUILD=0: rebuild and put the library where Atelier's loader finds it (the product path uses it too)
+install_kernels() {
+  [ "${BUILD:-1}" = 1 ] || return 0
+  build_kernels || return 1
+  cp "$KLIB" packaging/jni/lib/linux-x86_64/torch-2.11.0-cu130/libatelier_kernels.so
 }
 
 diffusers_forward() {

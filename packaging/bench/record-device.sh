@@ -7,8 +7,7 @@ set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/device-lib.sh"
 nvidia-smi --query-gpu=name,power.limit,clocks.max.sm --format=csv,noheader
 if [ "${BUILD:-1}" = 1 ]; then
-  build_kernels || exit 1
-  cp "$KLIB" packaging/jni/lib/linux-x86_64/torch-2.11.0-cu130/libatelier_kernels.so
+  install_kernels || exit 1
   atelier 120 bench kernels --iters 20 | grep -E "linear_joint|qk_norm_rope/bf16|checks_failed|FAIL|rror"
 fi
 timeout 120 bash "$(dirname "${BASH_SOURCE[0]}")/kernels-e2e-device.sh" | grep -E "KERNELS|SMOKE|COMPARE|rror"

@@ -7,10 +7,7 @@
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/device-lib.sh"
 nvidia-smi --query-gpu=name,power.limit,clocks.max.sm --format=csv,noheader
-if [ "${BUILD:-1}" = 1 ]; then
-  build_kernels || exit 1
-  cp "$KLIB" packaging/jni/lib/linux-x86_64/torch-2.11.0-cu130/libatelier_kernels.so
-fi
+install_kernels || exit 1
 K="bench kernels --iters ${KITERS:-30}"
 # shellcheck disable=SC2086
 atelier 120 $K | grep -E "RESULT|kernels:|rror" | grep -v -E "fp8|gelu|linear_joint"

@@ -72,6 +72,58 @@ int64_t param_rows(const at::Tensor& p, const at::Tensor& x, int64_t B, int64_t 
   return B > 1 ? p.stride(0) : 0;
 }
 
+// The token rows of the norm / residual entry points: x [B, S, D] (and y of the same shape and dtype when hy != 0),
+// made contiguous.
+struct Rows {
+  at::Tensor x, y;
+  int64_t B, S, D;
+  atelier::DType dt;
+};
+
+Rows rows_of(jlong hx, jlong hy) {
+  Rows r;
+  r.x = T(hx);
+  cuda_tensor(r.x, "x");
+  require(r.x.dim() == 3, "x must be [B, S, D]");
+  if (hy != 0) {
+    r.y = T(hy);
+    cuda_tensor(r.y, "y");
+    require(r.y.sizes() == r.x.sizes(), "x and y must be [B, S, D] of one shape");
+    require(r.y.scalar_type() == r.x.scalar_type(), "y must have x's dtype");
+    r.y = r.y.contiguous();
+  }
+  r.x = r.x.contiguous();
+  r.B = r.x.size(0);
+  r.S = r.x.size(1);
+  r.D = r.x.size(2);
+  r.dt = dtype_of(r.x, "x");
+  return r;
+}
+
+// The row stride shared by the two gate sets.
+int64_t gate_rows(jlong hg0, jlong hg1, const Rows& r) {
+  const int64_t g = param_rows(T(hg0), r.x, r.B, r.D, "gate0");
+  require(param_rows(T(hg1), r.x, r.B, r.D, "gate1") == g, "gate sets must share one row stride");
+  return g;
+}
+
+// The row stride shared by the shift/scale sets.
+int64_t modulation_rows(jlong hsh0, jlong hsc0, jlong hsh1, jlong hsc1, const Rows& r) {
+  const int64_t p0 = param_rows(T(hsh0), r.x, r.B, r.D, "shift0");
+  require(param_rows(T(hsc0), r.x, r.B, r.D, "scale0") == p0 && param_rows(T(hsh1), r.x, r.B, r.D, "shift1") == p0
+              && param_rows(T(hsc1), r.x, r.B, r.D, "scale1") == p0,
+          "shift/scale sets must share one row stride");
+  return p0;
+}
+
+// Two handles as a Java long[2] (null while a Java exception is pending).
+jlongArray handle_pair(JNIEnv* env, const jlong (&h)[2]) {
+  if (env->ExceptionCheck()) return nullptr;
+  jlongArray r = env->NewLongArray(2);
+  env->SetLongArrayRegion(r, 0, 2, h);
+  return r;
+}
+
 }  // namespace
 
 extern "C" {
@@ -141,20 +193,12 @@ JNIEXPORT void JNICALL Java_dev_atelier_inference_nn_AtelierNative_qkNormRopeInt
 JNIEXPORT jlong JNICALL Java_dev_atelier_inference_nn_AtelierNative_normModulate(
     JNIEnv* env, jclass, jlong hx, jlong hsh0, jlong hsc0, jlong hsh1, jlong hsc1, jlong split, jfloat eps) {
   return guarded(env, [&]() -> jlong {
-    at::Tensor x = T(hx);
-    cuda_tensor(x, "x");
-    require(x.dim() == 3, "x must be [B, S, D]");
-    x = x.contiguous();
-    const int64_t B = x.size(0), S = x.size(1), D = x.size(2);
-    const auto dt = dtype_of(x, "x");
-    const int64_t p0 = param_rows(T(hsh0), x, B, D, "shift0");
-    require(param_rows(T(hsc0), x, B, D, "scale0") == p0 && param_rows(T(hsh1), x, B, D, "shift1") == p0
-                && param_rows(T(hsc1), x, B, D, "scale1") == p0,
-            "shift/scale sets must share one row stride");
-    c10::cuda::CUDAGuard guard(x.device());
-    at::Tensor out = at::empty_like(x);
-    check(atelier::norm_modulate(dt, x.data_ptr(), out.data_ptr(), T(hsh0).data_ptr(), T(hsc0).data_ptr(),
-                                 T(hsh1).data_ptr(), T(hsc1).data_ptr(), p0, B, S, D, split, eps,
+    const Rows r = rows_of(hx, 0);
+    const int64_t p0 = modulation_rows(hsh0, hsc0, hsh1, hsc1, r);
+    c10::cuda::CUDAGuard guard(r.x.device());
+    at::Tensor out = at::empty_like(r.x);
+    check(atelier::norm_modulate(r.dt, r.x.data_ptr(), out.data_ptr(), T(hsh0).data_ptr(), T(hsc0).data_ptr(),
+                                 T(hsh1).data_ptr(), T(hsc1).data_ptr(), p0, r.B, r.S, r.D, split, eps,
                                  at::cuda::getCurrentCUDAStream().stream()),
           "norm_modulate");
     return wrap(out);
@@ -164,22 +208,12 @@ JNIEXPORT jlong JNICALL Java_dev_atelier_inference_nn_AtelierNative_normModulate
 JNIEXPORT jlong JNICALL Java_dev_atelier_inference_nn_AtelierNative_gatedAdd(
     JNIEnv* env, jclass, jlong hx, jlong hg0, jlong hg1, jlong hy, jlong split) {
   return guarded(env, [&]() -> jlong {
-    at::Tensor x = T(hx);
-    at::Tensor y = T(hy);
-    cuda_tensor(x, "x");
-    cuda_tensor(y, "y");
-    require(x.dim() == 3 && y.sizes() == x.sizes(), "x and y must be [B, S, D] of one shape");
-    require(y.scalar_type() == x.scalar_type(), "y must have x's dtype");
-    x = x.contiguous();
-    y = y.contiguous();
-    const int64_t B = x.size(0), S = x.size(1), D = x.size(2);
-    const auto dt = dtype_of(x, "x");
-    const int64_t g = param_rows(T(hg0), x, B, D, "gate0");
-    require(param_rows(T(hg1), x, B, D, "gate1") == g, "gate sets must share one row stride");
-    c10::cuda::CUDAGuard guard(x.device());
-    at::Tensor out = at::empty_like(x);
-    check(atelier::gated_add(dt, x.data_ptr(), T(hg0).data_ptr(), T(hg1).data_ptr(), g, y.data_ptr(),
-                             out.data_ptr(), B, S, D, split, at::cuda::getCurrentCUDAStream().stream()),
+    const Rows r = rows_of(hx, hy);
+    const int64_t g = gate_rows(hg0, hg1, r);
+    c10::cuda::CUDAGuard guard(r.x.device());
+    at::Tensor out = at::empty_like(r.x);
+    check(atelier::gated_add(r.dt, r.x.data_ptr(), T(hg0).data_ptr(), T(hg1).data_ptr(), g, r.y.data_ptr(),
+                             out.data_ptr(), r.B, r.S, r.D, split, at::cuda::getCurrentCUDAStream().stream()),
           "gated_add");
     return wrap(out);
   });
@@ -192,38 +226,22 @@ JNIEXPORT jlongArray JNICALL Java_dev_atelier_inference_nn_AtelierNative_gatedAd
     jlong split, jfloat eps) {
   jlong res[2] = {0, 0};
   guarded(env, [&]() -> jlong {
-    at::Tensor x = T(hx);
-    at::Tensor y = T(hy);
-    cuda_tensor(x, "x");
-    cuda_tensor(y, "y");
-    require(x.dim() == 3 && y.sizes() == x.sizes(), "x and y must be [B, S, D] of one shape");
-    require(y.scalar_type() == x.scalar_type(), "y must have x's dtype");
-    x = x.contiguous();
-    y = y.contiguous();
-    const int64_t B = x.size(0), S = x.size(1), D = x.size(2);
-    const auto dt = dtype_of(x, "x");
-    const int64_t g = param_rows(T(hg0), x, B, D, "gate0");
-    require(param_rows(T(hg1), x, B, D, "gate1") == g, "gate sets must share one row stride");
-    const int64_t p0 = param_rows(T(hsh0), x, B, D, "shift0");
-    require(param_rows(T(hsc0), x, B, D, "scale0") == p0 && param_rows(T(hsh1), x, B, D, "shift1") == p0
-                && param_rows(T(hsc1), x, B, D, "scale1") == p0,
-            "shift/scale sets must share one row stride");
-    c10::cuda::CUDAGuard guard(x.device());
-    at::Tensor xout = at::empty_like(x);
-    at::Tensor out = at::empty_like(x);
-    check(atelier::gated_add_norm_modulate(dt, x.data_ptr(), T(hg0).data_ptr(), T(hg1).data_ptr(), g, y.data_ptr(),
-                                           xout.data_ptr(), out.data_ptr(), T(hsh0).data_ptr(), T(hsc0).data_ptr(),
-                                           T(hsh1).data_ptr(), T(hsc1).data_ptr(), p0, B, S, D, split, eps,
-                                           at::cuda::getCurrentCUDAStream().stream()),
+    const Rows r = rows_of(hx, hy);
+    const int64_t g = gate_rows(hg0, hg1, r);
+    const int64_t p0 = modulation_rows(hsh0, hsc0, hsh1, hsc1, r);
+    c10::cuda::CUDAGuard guard(r.x.device());
+    at::Tensor xout = at::empty_like(r.x);
+    at::Tensor out = at::empty_like(r.x);
+    check(atelier::gated_add_norm_modulate(r.dt, r.x.data_ptr(), T(hg0).data_ptr(), T(hg1).data_ptr(), g,
+                                           r.y.data_ptr(), xout.data_ptr(), out.data_ptr(), T(hsh0).data_ptr(),
+                                           T(hsc0).data_ptr(), T(hsh1).data_ptr(), T(hsc1).data_ptr(), p0, r.B, r.S,
+                                           r.D, split, eps, at::cuda::getCurrentCUDAStream().stream()),
           "gated_add_norm_modulate");
     res[0] = wrap(xout);
     res[1] = wrap(out);
     return 0;
   });
-  if (env->ExceptionCheck()) return nullptr;
-  jlongArray r = env->NewLongArray(2);
-  env->SetLongArrayRegion(r, 0, 2, res);
-  return r;
+  return handle_pair(env, res);
 }
 
 // fp8 quantisation of x [..., K] for several fp8 linears of one input: {q [M, K] e4m3, scale} with scale [M, 1]
@@ -261,10 +279,7 @@ JNIEXPORT jlongArray JNICALL Java_dev_atelier_inference_nn_AtelierNative_fp8Quan
     out[1] = wrap(sa);
     return 0;
   });
-  if (env->ExceptionCheck()) return nullptr;
-  jlongArray r = env->NewLongArray(2);
-  env->SetLongArrayRegion(r, 0, 2, out);
-  return r;
+  return handle_pair(env, out);
 }
 
 // y = (q · scale_a) (w8 · scale_b)^T + bias, shaped like x [..., N] (x only gives the shape and dtype). scale_a is

@@ -459,6 +459,27 @@ template <typename F> bool with_nv(int64_t nv, F f) {
   return false;
 }
 
+// The warp-per-row LayerNorm + modulation (GATED: after the gated residual) for bf16 rows of up to 3072 values;
+// false when the row is wider (nothing launched, the caller takes the block kernel).
+template <bool GATED>
+bool launch_norm_modulate_warp(const void* x, const void* y, const void* g0, const void* g1, int64_t gsb, void* xout,
+                               void* out, const void* sh0, const void* sc0, const void* sh1, const void* sc1,
+                               int64_t psb, int64_t B, int64_t S, int64_t D, int64_t split, float eps,
+                               cudaStream_t stream) {
+  using T = __nv_bfloat16;
+  constexpr int V = 16 / sizeof(T);
+  const int64_t rows = B * S;
+  const int warps = 4;
+  const unsigned blocks = (unsigned)((rows + warps - 1) / warps);
+  return with_nv(D / V, [&](auto ntag) {
+    constexpr int NV = decltype(ntag)::value;
+    norm_modulate_warp_k<T, V, NV, GATED><<<blocks, warps * 32, 0, stream>>>(
+        static_cast<const T*>(x), static_cast<const T*>(y), static_cast<const T*>(g0), static_cast<const T*>(g1),
+        gsb, static_cast<T*>(xout), static_cast<T*>(out), static_cast<const T*>(sh0), static_cast<const T*>(sc0),
+        static_cast<const T*>(sh1), static_cast<const T*>(sc1), psb, S, (int)D, split, eps, rows);
+  });
+}
+
 }  // namespace
 
 bool legacy_kernels() {
@@ -533,18 +554,12 @@ cudaError_t norm_modulate(DType t, const void* x, void* out, const void* shift0,
           static_cast<const T*>(scale0), static_cast<const T*>(shift1), static_cast<const T*>(scale1), psb, S,
           (int)D, split, eps);
     };
-    if constexpr (std::is_same_v<T, __nv_bfloat16>) if (vec && !legacy_kernels()) {  // bf16: the warp kernel
-      const int64_t rows = B * S;
-      const int warps = 4;
-      const unsigned blocks = (unsigned)((rows + warps - 1) / warps);
-      const bool launched = with_nv(D / V, [&](auto ntag) {
-        constexpr int NV = decltype(ntag)::value;
-        norm_modulate_warp_k<T, V, NV, false><<<blocks, warps * 32, 0, stream>>>(
-            static_cast<const T*>(x), nullptr, nullptr, nullptr, 0, nullptr, static_cast<T*>(out),
-            static_cast<const T*>(shift0), static_cast<const T*>(scale0), static_cast<const T*>(shift1),
-            static_cast<const T*>(scale1), psb, S, (int)D, split, eps, rows);
-      });
-      if (launched) return cudaGetLastError();
+    if constexpr (std::is_same_v<T, __nv_bfloat16>) {  // bf16: the warp kernel
+      if (vec && !legacy_kernels()
+          && launch_norm_modulate_warp<false>(x, nullptr, nullptr, nullptr, 0, nullptr, out, shift0, scale0, shift1,
+                                              scale1, psb, B, S, D, split, eps, stream)) {
+        return cudaGetLastError();
+      }
     }
     if (vec) run(std::integral_constant<int, V>{}); else run(std::integral_constant<int, 1>{});
     return cudaGetLastError();
@@ -566,18 +581,10 @@ cudaError_t gated_add_norm_modulate(DType t, const void* x, const void* gate0, c
           && aligned(y, 16) && aligned(xout, 16) && aligned(out, 16) && aligned(gate0, 16) && aligned(gate1, 16)
           && aligned(shift0, 16) && aligned(scale0, 16) && aligned(shift1, 16) && aligned(scale1, 16);
       if (!vec) return cudaErrorNotSupported;
-      const int64_t rows = B * S;
-      const int warps = 4;
-      const unsigned blocks = (unsigned)((rows + warps - 1) / warps);
-      const bool launched = with_nv(D / V, [&](auto ntag) {
-        constexpr int NV = decltype(ntag)::value;
-        norm_modulate_warp_k<T, V, NV, true><<<blocks, warps * 32, 0, stream>>>(
-            static_cast<const T*>(x), static_cast<const T*>(y), static_cast<const T*>(gate0),
-            static_cast<const T*>(gate1), gsb, static_cast<T*>(xout), static_cast<T*>(out),
-            static_cast<const T*>(shift0), static_cast<const T*>(scale0), static_cast<const T*>(shift1),
-            static_cast<const T*>(scale1), psb, S, (int)D, split, eps, rows);
-      });
-      return launched ? cudaGetLastError() : cudaErrorNotSupported;
+      return launch_norm_modulate_warp<true>(x, y, gate0, gate1, gsb, xout, out, shift0, scale0, shift1, scale1, psb,
+                                             B, S, D, split, eps, stream)
+          ? cudaGetLastError()
+          : cudaErrorNotSupported;
     }
   });
   if (e != cudaErrorNotSupported) return e;

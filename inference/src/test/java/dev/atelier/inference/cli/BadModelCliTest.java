@@ -155,6 +155,7 @@ class BadModelCliTest {
         Files.copy(FixtureSupport.dir().resolve("gguf/quant_blocks_random.gguf"),
                 models.resolve("diffusion_models/other.gguf"));
         assertRefused(edit(models), "other.gguf: not a diffusion transformer");
+        assertRefused(edit(models.resolve("diffusion_models/other.gguf")), "is not a Qwen-Image diffusion transformer");
         models = ComfyFolders.models(dir.resolve("c2"), List.of(ComfyFolders.BF16), true);
         Path vae = models.resolve("vae").resolve(ComfyFolders.VAE);
         b = Files.readAllBytes(vae);

@@ -129,7 +129,7 @@ class GenerationCommandsTest {
         Path ref = dir.resolve("ref.png");
         png(ref, 64, 64, 0x00FF00);
         assertEquals(0, cli(edit("out.webp", "--mask", mask.toString(), "--ref", ref.toString(), "--strength", "0.8")), err);
-        assertTrue(err.contains("mask will be resized"), err);
+        assertTrue(err.contains("mask will be resized") && err.contains("the mask covers the whole photo"), err);
         BufferedImage img = ImageIO.read(dir.resolve("out.webp").toFile());
         assertEquals(80, img.getWidth());
         EditRequest r = assertInstanceOf(EditRequest.class, requests().get(0));

@@ -1,5 +1,6 @@
 package dev.atelier.inference.api;
 
+import dev.atelier.inference.image.ImageLimits;
 import dev.atelier.inference.pipeline.Dimensions;
 import java.nio.file.Path;
 import java.util.List;
@@ -24,6 +25,7 @@ public record EditRequest(Path model, RgbImage source, MaskImage mask, List<RgbI
         if (source == null) {
             throw new IllegalArgumentException("source: missing; open or drop the photo to edit");
         }
+        checkMinSide("source", source);
         if (mask != null && mask.isEmpty()) {
             throw new IllegalArgumentException("mask: nothing is painted; paint the area to change, or clear the mask to "
                     + "edit the whole image");
@@ -33,6 +35,7 @@ public record EditRequest(Path model, RgbImage source, MaskImage mask, List<RgbI
             throw new IllegalArgumentException("references: " + references.size() + " images, at most " + MAX_REFERENCES);
         }
         for (int i = 0; i < references.size(); i++) {
+            checkMinSide("references[" + i + "]", references.get(i));
             double ratio = references.get(i).aspect() / source.aspect();
             if (ratio > MAX_ASPECT_RATIO_FACTOR || ratio < 1 / MAX_ASPECT_RATIO_FACTOR) {
                 throw new IllegalArgumentException("references[" + i + "]: aspect ratio " + references.get(i).width() + "x"
@@ -47,6 +50,14 @@ public record EditRequest(Path model, RgbImage source, MaskImage mask, List<RgbI
         }
         size = size == null ? SizePolicy.matchSource() : size;
         Objects.requireNonNull(settings, "settings");
+    }
+
+    /** Images below one 2×2 patch of 8-pixel latents carry nothing the model can use ({@link ImageLimits#MIN_SIDE}). */
+    private static void checkMinSide(String field, RgbImage img) {
+        if (img.width() < ImageLimits.MIN_SIDE || img.height() < ImageLimits.MIN_SIDE) {
+            throw new IllegalArgumentException(field + ": " + img.width() + "x" + img.height() + " pixels; Qwen-Image "
+                    + "needs at least " + ImageLimits.MIN_SIDE + "x" + ImageLimits.MIN_SIDE + " — use a larger image");
+        }
     }
 
     public static EditRequest of(Path model, RgbImage source, String prompt, GenerationSettings settings) {

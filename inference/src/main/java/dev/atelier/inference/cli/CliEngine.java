@@ -14,7 +14,10 @@ import java.util.function.Supplier;
 
 /** Runs one request for a CLI command: progress on stderr, the image written atomically on success. */
 final class CliEngine {
-    /** Exit codes: 0 done, 2 bad arguments or input, 3 the engine failed, 130 cancelled (Ctrl+C). */
+    /**
+     * Exit codes: 0 done, 2 bad arguments or input (a field, an image, a missing, damaged or wrong model file), 3 the
+     * engine failed (out of memory, not available, internal, the output could not be written), 130 cancelled (Ctrl+C).
+     */
     static final int OK = 0;
     static final int BAD_INPUT = 2;
     static final int FAILED = 3;
@@ -64,17 +67,30 @@ final class CliEngine {
                         err.println("  " + f.suggestion());
                     }
                     err.flush();
-                    yield f.kind() == FailureKind.CANCELLED ? CANCELLED : f.kind() == FailureKind.BAD_INPUT ? BAD_INPUT : FAILED;
+                    yield exitCode(f.kind());
                 }
             };
         }
+    }
+
+    static int exitCode(FailureKind kind) {
+        return switch (kind) {
+            case CANCELLED -> CANCELLED;
+            case BAD_INPUT, MODEL_MISSING, MODEL_INVALID -> BAD_INPUT;
+            case OUT_OF_MEMORY, NOT_AVAILABLE, INTERNAL -> FAILED;
+        };
     }
 
     private static int write(EngineEvent.Done d, Path out, PrintWriter stdout, PrintWriter err) {
         try {
             CliImageFiles.write(d.image(), d.parameters(), out);
         } catch (IOException | IllegalArgumentException e) {
-            err.println("error: cannot write " + out + ": " + e.getMessage());
+            // an IllegalArgumentException is CliImageFiles.checkOutput's message, naming --out already
+            err.println("error: " + (e instanceof IllegalArgumentException ? e.getMessage()
+                    : "cannot write " + out + ": " + CliImageFiles.reason(e)));
+            err.println("  " + (java.nio.file.Files.exists(out) ? out + " was left as it was. " : "")
+                    + "Free disk space or choose another --out.");
+            rescue(d, out, err);
             err.flush();
             return FAILED;
         }
@@ -82,6 +98,21 @@ final class CliEngine {
                 d.parameters().seed(), d.elapsed().toMillis() / 1000.0);
         stdout.flush();
         return OK;
+    }
+
+    /** Where the image of a run whose output could not be written is saved instead (tests point it elsewhere). */
+    static volatile Path rescueDir = Path.of(System.getProperty("java.io.tmpdir"));
+
+    /** Saves the result of a run whose {@code out} could not be written, so the work is not lost. */
+    private static void rescue(EngineEvent.Done d, Path out, PrintWriter err) {
+        Path copy = rescueDir.resolve("atelier-" + d.parameters().seed() + "-" + System.currentTimeMillis() + "."
+                + CliImageFiles.extension(out));
+        try {
+            CliImageFiles.write(d.image(), d.parameters(), copy);
+            err.println("  The image was saved to " + copy + " instead.");
+        } catch (IOException | IllegalArgumentException e) {
+            err.println("  The image could not be saved to " + copy + " either (" + CliImageFiles.reason(e) + ").");
+        }
     }
 
     private static void progress(EngineEvent e, PrintWriter err) {

@@ -85,6 +85,14 @@ final class CliImageFiles {
         }
         Path dir = abs.getParent();
         if (dir == null || !Files.isDirectory(dir)) {
+            Path existing = dir;
+            while (existing != null && !Files.exists(existing)) {
+                existing = existing.getParent();
+            }
+            if (existing != null && !Files.isDirectory(existing)) {
+                throw new IllegalArgumentException("--out " + out + ": " + existing + " is a file, not a folder; "
+                        + "choose an output path inside a folder");
+            }
             throw new IllegalArgumentException("--out " + out + ": the folder " + dir + " does not exist; create it first");
         }
         if (!Files.isWritable(dir)) {
@@ -119,6 +127,20 @@ final class CliImageFiles {
         } finally {
             Files.deleteIfExists(tmp);
         }
+    }
+
+    /** Why a file operation failed, in words (a bare {@link java.nio.file.NoSuchFileException} only names its file). */
+    static String reason(Exception e) {
+        if (e instanceof java.nio.file.NoSuchFileException n) {
+            return "no such file or folder: " + n.getFile();
+        }
+        if (e instanceof AccessDeniedException a) {
+            return "permission denied: " + a.getFile();
+        }
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getReason() + ": " + f.getFile();
+        }
+        return String.valueOf(e.getMessage());
     }
 
     private static ImageWriter writer(String format) throws IOException {

@@ -61,13 +61,25 @@ final class GenerationOptions {
     Path out;
 
     PresetCatalog catalog(java.io.PrintWriter err) {
+        if (presetsDir != null && !Files.isDirectory(presetsDir)) {
+            throw new IllegalArgumentException("--presets-dir " + presetsDir + ": " + (Files.exists(presetsDir)
+                    ? "is a file, not a folder" : "no such folder") + "; give the folder that holds your preset .json files");
+        }
         PresetCatalog c = PresetLoader.load(presetsDir);
         c.problems().forEach(p -> err.println("preset warning: " + p));
         return c;
     }
 
     Preset resolvePreset(PresetCatalog catalog, String kind) {
-        Preset p = catalog.require(preset == null ? DEFAULT_PRESET : preset);
+        String name = preset == null ? DEFAULT_PRESET : preset;
+        if (catalog.find(name).isEmpty()) {
+            // a user preset of that name that could not be read: say why rather than "no preset named"
+            catalog.problems().stream().filter(x -> x.field().isEmpty() && Path.of(x.file()).getFileName().toString()
+                    .equalsIgnoreCase(name + ".json")).findFirst().ifPresent(x -> {
+                        throw new IllegalArgumentException("preset: '" + name + "' could not be read: " + x);
+                    });
+        }
+        Preset p = catalog.require(name);
         if (!p.supports(kind)) {
             throw new IllegalArgumentException("preset: '" + p.name() + "' is for " + String.join(" and ", p.kinds())
                     + " jobs, not " + kind);

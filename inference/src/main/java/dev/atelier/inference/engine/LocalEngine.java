@@ -10,6 +10,7 @@ import dev.atelier.inference.api.FailureKind;
 import dev.atelier.inference.api.GenerateRequest;
 import dev.atelier.inference.api.JobHandle;
 import dev.atelier.inference.api.Request;
+import dev.atelier.inference.io.WeightFormatException;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -24,7 +25,8 @@ import java.util.concurrent.RejectedExecutionException;
  * The in-process engine: one daemon thread runs jobs in order through the registered {@link PipelineRunner}s;
  * request kinds without a runner fail with {@link FailureKind#NOT_AVAILABLE}. Exceptions become {@code Failed}
  * events: {@link EngineError} keeps its kind, out-of-memory errors (Java heap or libtorch "out of memory") become
- * OUT_OF_MEMORY, {@link IllegalArgumentException} BAD_INPUT, anything else INTERNAL.
+ * OUT_OF_MEMORY, a damaged or wrong weight file ({@link WeightFormatException}, its message naming the file)
+ * MODEL_INVALID, {@link IllegalArgumentException} BAD_INPUT, anything else INTERNAL.
  */
 public final class LocalEngine implements Engine {
     private final PipelineRunner<EditRequest> edit;
@@ -105,6 +107,10 @@ public final class LocalEngine implements Engine {
         }
         if (isOutOfMemory(t)) {
             return EngineError.outOfMemory("ran out of memory: " + t.getMessage(), t).toEvent();
+        }
+        if (t instanceof WeightFormatException) {
+            return new EngineEvent.Failed(t.getMessage(), "Download the file again (the download may be incomplete), "
+                    + "or choose the right file for this component.", FailureKind.MODEL_INVALID);
         }
         if (t instanceof IllegalArgumentException) {
             return new EngineEvent.Failed(t.getMessage(), "Check the highlighted setting.", FailureKind.BAD_INPUT);

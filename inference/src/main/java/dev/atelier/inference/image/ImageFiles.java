@@ -6,7 +6,10 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
@@ -61,7 +64,17 @@ public final class ImageFiles {
                 int w = reader.getWidth(0);
                 int h = reader.getHeight(0);
                 ImageLimits.check(file.getFileName().toString(), w, h, 4 + 4 + 12);
-                return reader.read(0);
+                // a truncated JPEG decodes without an exception (the missing rows come out gray); its decoder warns
+                List<String> warnings = new ArrayList<>();
+                reader.addIIOReadWarningListener((r, warning) -> warnings.add(warning));
+                BufferedImage img = reader.read(0);
+                for (String warning : warnings) {
+                    if (warning.toLowerCase(Locale.ROOT).contains("premature end")) {
+                        throw new IOException(file.getFileName() + " is cut short (" + warning + "); the download or "
+                                + "copy is incomplete — use a complete copy of the image");
+                    }
+                }
+                return img;
             } finally {
                 reader.dispose();
             }

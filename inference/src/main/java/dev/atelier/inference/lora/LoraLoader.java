@@ -66,11 +66,25 @@ public final class LoraLoader {
 
     private record Parts(String down, String up, String alpha) {}
 
+    /**
+     * Reads {@code file}'s header only and fails with a {@link WeightFormatException} naming it unless it is a LoRA
+     * (checked before the transformer loads, so a wrong file costs no model load).
+     */
+    public static void check(Path file) {
+        try (WeightStore store = WeightStores.open(file)) {
+            format(store);
+        }
+    }
+
+    private static LoraFormat format(WeightStore store) {
+        return LoraFormat.detect(store.tensors().keySet()).orElseThrow(() -> new WeightFormatException(
+                store.source(), "not a LoRA: no lora_down/lora_up, lora_A/lora_B or lora_unet_ keys (e.g. "
+                + store.tensors().keySet().stream().limit(3).toList() + ")"));
+    }
+
     public static LoraAdapter load(WeightStore store, Map<String, long[]> baseModules, NDManager manager) {
         Path file = store.source();
-        LoraFormat format = LoraFormat.detect(store.tensors().keySet()).orElseThrow(() -> new WeightFormatException(
-                file, "not a LoRA: no lora_down/lora_up, lora_A/lora_B or lora_unet_ keys (e.g. "
-                + store.tensors().keySet().stream().limit(3).toList() + ")"));
+        LoraFormat format = format(store);
         Map<String, Parts> byModule = new LinkedHashMap<>();
         List<String> ignored = new ArrayList<>();
         for (String key : store.tensors().keySet()) {

@@ -142,6 +142,7 @@ public final class ComfyModelSource {
             return null;
         }
         List<Candidate> found = new ArrayList<>();
+        List<String> unusable = new ArrayList<>();
         List<Path> files = new ArrayList<>(weightFiles(root, TRANSFORMER_DIRS));
         if (pinned != null && files.stream().noneMatch(p -> p.toAbsolutePath().equals(path.toAbsolutePath()))) {
             files.add(pinned);
@@ -151,11 +152,16 @@ public final class ComfyModelSource {
                 ModelDetector.Detection d = ModelDetector.detect(f);
                 if (d.component() == ModelDetector.Component.TRANSFORMER) {
                     found.add(new Candidate(f, d.format(), d.architecture()));
+                } else {
+                    unusable.add(f.getFileName() + ": not a diffusion transformer (by its tensor names: "
+                            + (d.component() == ModelDetector.Component.UNKNOWN ? "unknown" : d.component().name()
+                            .toLowerCase(Locale.ROOT).replace('_', ' ')) + ")");
                 }
             } catch (RuntimeException e) {
                 if (f.equals(pinned)) {
                     throw new EngineError(FailureKind.MODEL_INVALID, f + ": " + e.getMessage(), "Download the file again.");
                 }
+                unusable.add(f.getFileName() + ": " + e.getMessage());
             }
         }
         Candidate pin = pinned == null ? null : found.stream().filter(c -> c.file().equals(path)).findFirst()
@@ -172,7 +178,9 @@ public final class ComfyModelSource {
             kind = ModelBundle.Kind.TEXT_TO_IMAGE;
         } else {
             throw new EngineError(FailureKind.MODEL_MISSING, "the ComfyUI models folder " + root + " has no Qwen-Image "
-                    + "diffusion model in diffusion_models/", "Download diffusion_models/" + ModelSetup.BF16_TRANSFORMER
+                    + "diffusion model in diffusion_models/" + (unusable.isEmpty() ? "" : " (unusable: " + unusable + ")"),
+                    (unusable.isEmpty() ? "" : "Download the unusable files again, or download ")
+                    + "diffusion_models/" + ModelSetup.BF16_TRANSFORMER
                     + " or " + ModelSetup.FP8_TRANSFORMER + " (" + ModelSetup.COMFY_SOURCE + ") into " + root
                     + "/diffusion_models/.");
         }

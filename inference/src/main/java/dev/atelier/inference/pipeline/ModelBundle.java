@@ -132,7 +132,7 @@ public final class ModelBundle implements AutoCloseable {
             return new ModelBundle(dir, comfy.kind(), comfy.className(), device, dtype, parent, comfy);
         }
         if (!Files.isDirectory(dir)) {
-            throw new EngineError(FailureKind.NOT_AVAILABLE, dir + " is a single file outside a ComfyUI models/"
+            throw new EngineError(FailureKind.MODEL_INVALID, dir + " is a single file outside a ComfyUI models/"
                     + "diffusion_models/ folder", "Point --model at a diffusers folder (model_index.json, transformer/, vae/) "
                     + "or at ComfyUI's models/ folder (diffusion_models/, text_encoders/, vae/).");
         }
@@ -360,11 +360,7 @@ public final class ModelBundle implements AutoCloseable {
         }
         if (scheduler == null) {
             Path cfg = file("scheduler", "scheduler_config.json", "the scheduler");
-            try {
-                scheduler = SchedulerConfig.read(cfg);
-            } catch (RuntimeException e) {
-                throw invalid(cfg + ": " + e.getMessage());
-            }
+            scheduler = readConfig(cfg, () -> SchedulerConfig.read(cfg));
         }
         return scheduler;
     }
@@ -385,7 +381,7 @@ public final class ModelBundle implements AutoCloseable {
                 folder = folder("transformer", "the diffusion transformer");
                 Path cfg = file("transformer", "config.json", "the diffusion transformer");
                 requireWeights(folder, "the diffusion transformer");
-                config = QwenImageConfig.read(cfg);
+                config = readConfig(cfg, () -> QwenImageConfig.read(cfg));
                 opened = WeightStores.open(folder);
             }
             NDManager m = manager.newSubManager();
@@ -427,7 +423,7 @@ public final class ModelBundle implements AutoCloseable {
             return;
         }
         for (LoraSpec l : next) {
-            resolveLora(l.file());
+            LoraLoader.check(resolveLora(l.file()));
         }
         if (transformer != null) {
             transformer.close();
@@ -485,7 +481,8 @@ public final class ModelBundle implements AutoCloseable {
             Path folder = folder("vae", "the VAE");
             file("vae", "config.json", "the VAE");
             requireWeights(folder, "the VAE");
-            QwenImageVae v = QwenImageVae.load(folder, manager, device, dtype);
+            QwenImageVae v = readConfig(folder.resolve("config.json"),
+                    () -> QwenImageVae.load(folder, manager, device, dtype));
             applyVaeBudget(v);
             vae = v;
             record(folder);
@@ -505,7 +502,7 @@ public final class ModelBundle implements AutoCloseable {
             requireWeights(te, "the text encoder (Qwen2.5-VL)");
             Path tokens = kind == Kind.EDIT ? folder("processor", "the Qwen2-VL processor (tokenizer + image settings)")
                     : folder("tokenizer", "the tokenizer");
-            QwenVlModel model = QwenVlModel.load(te, null, device, dtype);
+            QwenVlModel model = readConfig(te.resolve("config.json"), () -> QwenVlModel.load(te, null, device, dtype));
             promptEncoder = PromptEncoder.create(model, tokens, kind == Kind.EDIT);
             record(te);
         }
@@ -551,6 +548,38 @@ public final class ModelBundle implements AutoCloseable {
         } catch (IOException e) {
             throw missing(folder + ": cannot list (" + e.getMessage() + ")", "Check the folder's permissions.");
         }
+    }
+
+    /**
+     * Runs {@code read} (a config read, or a load that reads the component's config first): a config.json that is not
+     * valid JSON or holds a value of the wrong type fails with MODEL_INVALID naming the file, the line or field.
+     * Damaged weights ({@link dev.atelier.inference.io.WeightFormatException}) pass through: they name their file.
+     */
+    private static <T> T readConfig(Path config, java.util.function.Supplier<T> read) {
+        try {
+            return read.get();
+        } catch (java.io.UncheckedIOException | IllegalArgumentException e) {
+            String m = describe(e);
+            throw invalid(m.contains(config.toString()) ? m : config + ": " + m);
+        }
+    }
+
+    /** The first line of a config error, with the JSON line/column or field Jackson puts on its later lines. */
+    private static String describe(RuntimeException e) {
+        String m = String.valueOf(e.getMessage());
+        int nl = m.indexOf('\n');
+        m = nl < 0 ? m : m.substring(0, nl);
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof com.fasterxml.jackson.databind.JsonMappingException j && !j.getPath().isEmpty()
+                    && j.getPath().getLast().getFieldName() != null) {
+                return m + " (field " + j.getPath().getLast().getFieldName() + ")";
+            }
+            if (c instanceof com.fasterxml.jackson.core.JsonProcessingException j && j.getLocation() != null
+                    && j.getLocation().getLineNr() > 0) {
+                return m + " (line " + j.getLocation().getLineNr() + ", column " + j.getLocation().getColumnNr() + ")";
+            }
+        }
+        return m;
     }
 
     private static EngineError missing(String message, String suggestion) {

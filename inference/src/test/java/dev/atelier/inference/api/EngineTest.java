@@ -45,6 +45,11 @@ class EngineTest {
         assertEquals(FailureKind.OUT_OF_MEMORY, LocalEngine.failure(new OutOfMemoryError("Java heap space")).kind());
         assertEquals(FailureKind.BAD_INPUT, LocalEngine.failure(new IllegalArgumentException("mask: x")).kind());
         assertEquals(FailureKind.INTERNAL, LocalEngine.failure(new NullPointerException()).kind());
+        EngineEvent.Failed damaged = LocalEngine.failure(new dev.atelier.inference.io.WeightFormatException(
+                java.nio.file.Path.of("vae/model.safetensors"), "file is 0 bytes"));
+        assertEquals(FailureKind.MODEL_INVALID, damaged.kind());
+        assertEquals("vae/model.safetensors: file is 0 bytes", damaged.message());
+        assertTrue(damaged.suggestion().contains("Download the file again"), damaged.suggestion());
         EngineEvent.Failed f = LocalEngine.failure(EngineError.outOfMemory("out of GPU memory", null));
         assertTrue(!f.suggestion().isEmpty());
     }

@@ -36,6 +36,11 @@ class RequestValidationTest {
         assertEquals("", r.negative());
         assertEquals(Preset.EDIT, r.kind());
         assertTrue(error(() -> EditRequest.of(MODEL, null, "x", s)).startsWith("source:"));
+        assertEquals("source: 1x1 pixels; Qwen-Image needs at least 16x16 — use a larger image",
+                error(() -> EditRequest.of(MODEL, RgbImage.filled(1, 1, 0), "x", s)));
+        assertTrue(error(() -> EditRequest.of(MODEL, RgbImage.filled(7, 13, 0), "x", s)).startsWith("source: 7x13"));
+        assertTrue(error(() -> r.withReferences(List.of(PHOTO, RgbImage.filled(640, 8, 0))))
+                .startsWith("references[1]: 640x8 pixels"));
         assertTrue(error(() -> EditRequest.of(null, PHOTO, "x", s)).startsWith("model:"));
         assertTrue(error(() -> EditRequest.of(MODEL, PHOTO, "  ", s)).startsWith("prompt:"));
         assertTrue(error(() -> r.withMask(MaskImage.filled(640, 480, 0))).startsWith("mask: nothing is painted"));

@@ -83,4 +83,14 @@ class CliImageFilesTest {
         assertNull(WebpXmp.readXmp(b));
         assertEquals(4, ImageIO.read(out.toFile()).getWidth());
     }
+
+    @Test
+    void fileErrorsAreSaidInWords() {
+        assertEquals("no such file or folder: /out/x.png",
+                CliImageFiles.reason(new java.nio.file.NoSuchFileException("/out/x.png")));
+        assertEquals("No space left on device: /out/x.png", CliImageFiles.reason(
+                new java.nio.file.FileSystemException("/out/x.png", null, "No space left on device")));
+        assertEquals("permission denied: /out/x.png",
+                CliImageFiles.reason(new java.nio.file.AccessDeniedException("/out/x.png")));
+    }
 }

@@ -129,7 +129,7 @@ class GenerationCommandsTest {
         Path ref = dir.resolve("ref.png");
         png(ref, 64, 64, 0x00FF00);
         assertEquals(0, cli(edit("out.webp", "--mask", mask.toString(), "--ref", ref.toString(), "--strength", "0.8")), err);
-        assertTrue(err.contains("mask will be resized"), err);
+        assertTrue(err.contains("mask will be resized") && err.contains("the mask covers the whole photo"), err);
         BufferedImage img = ImageIO.read(dir.resolve("out.webp").toFile());
         assertEquals(80, img.getWidth());
         EditRequest r = assertInstanceOf(EditRequest.class, requests().get(0));
@@ -185,6 +185,104 @@ class GenerationCommandsTest {
         script = FakeEngine.Script.failing(FailureKind.CANCELLED, "cancelled", "");
         assertEquals(130, cli(edit("out.png")));
         assertEquals(List.of(photo), files());
+    }
+
+    @Test
+    void badPresetsAndOutputPathsAreNamedAndTheExistingOutputSurvives() throws Exception {
+        Path previous = dir.resolve("out.png");
+        Files.writeString(previous, "an earlier result");
+        assertEquals(2, cli(edit("out.png", "--presets-dir", dir.resolve("nope").toString())));
+        assertTrue(err.contains("--presets-dir") && err.contains("no such folder"), err);
+        assertEquals(2, cli(edit("out.png", "--presets-dir", photo.toString())));
+        assertTrue(err.contains("is a file, not a folder"), err);
+        Path presets = Files.createDirectory(dir.resolve("presets"));
+        Files.writeString(presets.resolve("mine.json"), "{\"schema_version\": 1,\n \"steps\": 4,,}");
+        assertEquals(2, cli(edit("out.png", "--presets-dir", presets.toString(), "--preset", "mine")));
+        assertTrue(err.contains("preset: 'mine' could not be read") && err.contains("mine.json")
+                && err.contains("line 2"), err);
+        assertEquals(2, cli(edit("out.png", "--steps", "-3")));
+        assertTrue(err.contains("steps: -3 is outside 1..200"), err);
+        assertEquals(2, cli(edit("out.png", "--cfg", "0.5")));
+        assertTrue(err.contains("cfg: 0.5 is outside 1..20"), err);
+        assertEquals(2, cli(edit("out.png", "--cfg", "25")));
+        // a path under a regular file: mkdir would fail, whoever runs the tests (root ignores chmod)
+        assertEquals(2, cli(edit("in.png/out.png")));
+        assertTrue(err.contains(photo + " is a file, not a folder"), err);
+        assertEquals(2, cli(edit("sub")));
+        assertTrue(err.contains("use .png or .webp"), err);
+        Files.createDirectory(dir.resolve("folder.png"));
+        assertEquals(2, cli(edit("folder.png")));
+        assertTrue(err.contains("is a folder"), err);
+        assertTrue(requests().isEmpty());
+        assertEquals("an earlier result", Files.readString(previous));
+    }
+
+    @Test
+    void brokenImagesAreRefusedNamingTheOption() throws Exception {
+        Path jpg = dir.resolve("photo.jpg");
+        BufferedImage img = new BufferedImage(320, 192, BufferedImage.TYPE_INT_RGB);
+        java.util.Random r = new java.util.Random(5);
+        for (int y = 0; y < 192; y++) {
+            for (int x = 0; x < 320; x++) {
+                img.setRGB(x, y, r.nextInt());
+            }
+        }
+        ImageIO.write(img, "jpg", jpg.toFile());
+        byte[] b = Files.readAllBytes(jpg);
+        Path cut = dir.resolve("cut.jpg");
+        Files.write(cut, Arrays.copyOf(b, b.length / 2));
+        String[] a = edit("out.png");
+        a[4] = cut.toString();
+        assertEquals(2, cli(a));
+        assertTrue(err.contains("--image " + cut) && err.contains("is cut short"), err);
+        Path text = dir.resolve("notes.png");
+        Files.writeString(text, "not an image");
+        assertEquals(2, cli(edit("out.png", "--mask", text.toString())));
+        assertTrue(err.contains("--mask " + text) && err.contains("not an image format"), err);
+        png(dir.resolve("tiny.png"), 7, 13, 0);
+        assertEquals(2, cli(edit("out.png", "--ref", dir.resolve("tiny.png").toString())));
+        assertTrue(err.contains("--ref") && err.contains("7×13 pixels") && err.contains("at least 16×16"), err);
+        assertTrue(requests().isEmpty());
+    }
+
+    @Test
+    void anOutputThatCannotBeWrittenKeepsTheImageElsewhere() throws Exception {
+        Path sub = Files.createDirectory(dir.resolve("sub"));
+        Path rescue = Files.createDirectory(dir.resolve("rescue"));
+        Path previousRescue = CliEngine.rescueDir;
+        CliEngine.rescueDir = rescue;
+        // the output folder disappears while the job runs (a full disk or an unmounted drive fails the same way)
+        CliEngine.factory = () -> new dev.atelier.inference.api.Engine() {
+            final FakeEngine fake = newFake();
+
+            @Override
+            public dev.atelier.inference.api.JobHandle run(dev.atelier.inference.api.Request r,
+                    dev.atelier.inference.api.EngineListener l) {
+                try {
+                    Files.delete(sub);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                return fake.run(r, l);
+            }
+
+            @Override
+            public void close() {
+                fake.close();
+            }
+        };
+        try {
+            assertEquals(3, cli(edit("sub/out.png")), err);
+        } finally {
+            CliEngine.rescueDir = previousRescue;
+        }
+        assertTrue(err.contains("error: --out " + dir.resolve("sub/out.png")) && err.contains("does not exist"), err);
+        assertTrue(err.contains("choose another --out") && err.contains("saved to " + rescue), err);
+        try (Stream<Path> s = Files.list(rescue)) {
+            List<Path> saved = s.toList();
+            assertEquals(1, saved.size());
+            assertEquals(80, ImageIO.read(saved.get(0).toFile()).getWidth());
+        }
     }
 
     @Test

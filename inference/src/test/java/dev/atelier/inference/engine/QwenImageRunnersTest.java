@@ -256,7 +256,7 @@ class QwenImageRunnersTest {
         assertTrue(f.message().contains("text-to-image"), f.message());
 
         Path noVae = tmp.resolve("edit-without-vae");
-        copy(editModel, noVae);
+        dev.atelier.inference.parity.FixtureSupport.copyTree(editModel, noVae);
         deleteTree(noVae.resolve("vae"));
         EditRequest r = new EditRequest(noVae, photo(), box(400, 320, 10, 10, 20, 20), List.of(), "x", "", 1.0,
                 SizePolicy.matchSource(), settings(1, 1, 1.0));
@@ -270,19 +270,6 @@ class QwenImageRunnersTest {
                 settings(1, 1, 1.0)), -1).outcome());
         assertEquals(FailureKind.MODEL_MISSING, f.kind());
         assertTrue(f.message().contains("model_index.json"), f.message());
-    }
-
-    static void copy(Path from, Path to) throws Exception {
-        try (Stream<Path> s = Files.walk(from)) {
-            for (Path p : s.toList()) {
-                Path t = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(t);
-                } else {
-                    Files.copy(p, t);
-                }
-            }
-        }
     }
 
     static void deleteTree(Path p) throws Exception {

@@ -36,4 +36,19 @@ public final class FixtureSupport {
             return results;
         }
     }
+
+    /** Copies the folder {@code from} (e.g. a fixture model) to {@code to}, for tests that damage or remove parts. */
+    public static Path copyTree(Path from, Path to) throws java.io.IOException {
+        try (java.util.stream.Stream<Path> s = java.nio.file.Files.walk(from)) {
+            for (Path p : s.toList()) {
+                Path t = to.resolve(from.relativize(p).toString());
+                if (java.nio.file.Files.isDirectory(p)) {
+                    java.nio.file.Files.createDirectories(t);
+                } else {
+                    java.nio.file.Files.copy(p, t);
+                }
+            }
+        }
+        return to;
+    }
 }

@@ -1,6 +1,7 @@
 package dev.atelier.app.io;
 
 import dev.atelier.app.document.GenerationParameters;
+import dev.atelier.inference.api.ImageDecodeWarnings;
 import dev.atelier.inference.api.WebpXmp;
 import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
@@ -72,6 +73,8 @@ public final class ImageLoader {
         try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
             if (!readers.hasNext()) {
+                String cutShort = ImageDecodeWarnings.cutShortWebp(name, head, size);
+                if (cutShort != null) throw new UserFacingException(cutShort + ".");
                 throw new UserFacingException(name + " is not an image Atelier can open. Use PNG, JPEG, WebP, TIFF or BMP.");
             }
             ImageReader reader = readers.next();
@@ -126,6 +129,8 @@ public final class ImageLoader {
             raw = CmykConverter.toRgb(r, adobeTransform(reader));
             notes.add(name + " is CMYK; it was converted to RGB without its colour profile, so colours may shift a little.");
         }
+        String cutShort = ImageDecodeWarnings.cutShort(name, warnings);
+        if (cutShort != null) throw new UserFacingException(cutShort + ".");
         if (!warnings.isEmpty()) {
             notes.add(name + " seems truncated or damaged (" + warnings.get(0) + "); missing parts show as grey.");
         }

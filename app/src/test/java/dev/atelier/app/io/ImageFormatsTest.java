@@ -161,18 +161,36 @@ class ImageFormatsTest {
         assertTrue(e.getMessage().contains("cut.png") && e.getMessage().contains("damaged or incomplete"), e.getMessage());
     }
 
+    /** ImageIO decodes a truncated JPEG with grey rows and only a warning: it is refused, naming the file. */
     @Test
-    void truncatedJpegOpensWithANote() throws IOException {
+    void truncatedJpegIsRefusedNamingTheFile() throws IOException {
         Path full = dir.resolve("full.jpg");
         ImageIO.write(ImageExporter.opaque(noise(256, 256, false)), "jpeg", full.toFile());
         byte[] b = Files.readAllBytes(full);
         Path cut = Files.write(dir.resolve("cut.jpg"), Arrays.copyOf(b, b.length / 2));
-        try {
-            LoadedImage li = new ImageLoader().load(cut);
-            assertTrue(li.notes().stream().anyMatch(n -> n.contains("cut.jpg") && n.contains("truncated")), li.notes().toString());
-        } catch (UserFacingException e) {
-            assertTrue(e.getMessage().contains("cut.jpg"), e.getMessage());
-        }
+        UserFacingException e = assertThrows(UserFacingException.class, () -> new ImageLoader().load(cut));
+        assertTrue(e.getMessage().startsWith("cut.jpg is cut short (") && e.getMessage().contains("use a complete copy"),
+                e.getMessage());
+        assertTrue(new ImageLoader().load(full).notes().isEmpty(), "the complete file opens without a note");
+    }
+
+    @Test
+    void truncatedWebpIsRefusedNamingTheFile() throws IOException {
+        Path full = dir.resolve("full.webp");
+        ImageExporter.export(noise(200, 200, false), full, ExportOptions.webp(0.8f, false), PARAMS);
+        byte[] b = Files.readAllBytes(full);
+        Path cut = Files.write(dir.resolve("cut.webp"), Arrays.copyOf(b, b.length / 2));
+        UserFacingException e = assertThrows(UserFacingException.class, () -> new ImageLoader().load(cut));
+        assertTrue(e.getMessage().startsWith("cut.webp is cut short (it has " + cut.toFile().length() + " of the "
+                + b.length + " bytes") && e.getMessage().contains("use a complete copy"), e.getMessage());
+        // cut inside the image data but with its header mended, the decoder itself fails: still a message, no trace
+        byte[] mended = Arrays.copyOf(b, b.length / 2);
+        int riff = mended.length - 8;
+        mended[4] = (byte) riff; mended[5] = (byte) (riff >> 8); mended[6] = (byte) (riff >> 16); mended[7] = (byte) (riff >> 24);
+        Path broken = Files.write(dir.resolve("broken.webp"), mended);
+        UserFacingException d = assertThrows(UserFacingException.class, () -> new ImageLoader().load(broken));
+        assertTrue(d.getMessage().startsWith("broken.webp is damaged or incomplete") && d.getMessage().contains("another copy"),
+                d.getMessage());
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.atelier.app.Messages;
@@ -13,6 +14,7 @@ import dev.atelier.app.io.AtomicFilesTest;
 import dev.atelier.app.io.ImageLoader;
 import dev.atelier.app.io.ProjectStore;
 import dev.atelier.app.io.RecoveryStore;
+import dev.atelier.inference.api.Telemetry;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -138,6 +140,47 @@ class StudioViewModelTest {
         vm.importMask(small);
         assertTrue(vm.statusProperty().get().contains("small.png") && vm.statusProperty().get().contains("200x100"),
                 vm.statusProperty().get());
+    }
+
+    /** A cut-short JPEG opened as a photo, a mask or a reference is refused by name; the open document is untouched. */
+    @Test
+    void truncatedJpegIsRefusedAndTheOpenDocumentKept() throws IOException {
+        StudioViewModel vm = newVm(Locale.ENGLISH);
+        vm.open(photo());
+        paint(vm);
+        var doc = vm.document();
+        byte[] mask = doc.mask().data().clone();
+        int[] pixels = doc.photo().getRGB(0, 0, 200, 100, null, 0, 200);
+        String undo = vm.undoLabelProperty().get();
+        BufferedImage noise = new BufferedImage(200, 100, BufferedImage.TYPE_INT_RGB);
+        java.util.Random r = new java.util.Random(3);
+        for (int y = 0; y < 100; y++) for (int x = 0; x < 200; x++) noise.setRGB(x, y, r.nextInt());
+        Path full = tmp.resolve("full.jpg");
+        ImageIO.write(noise, "jpeg", full.toFile());
+        byte[] b = Files.readAllBytes(full);
+        Path cut = Files.write(tmp.resolve("cut.jpg"), java.util.Arrays.copyOf(b, b.length / 2));
+        java.util.List<String> shown = new java.util.ArrayList<>();
+        vm.errorProperty().addListener((o, a, m) -> { if (m != null) shown.add(m); });
+        GenerationViewModel gen = new GenerationViewModel(vm, new ModelSetupViewModel(vm.messages(), TaskRunner.direct(),
+                Telemetry.cpuOnly(), s -> { }), () -> { throw new AssertionError("no engine"); }, Runnable::run,
+                TaskRunner.direct());
+
+        vm.open(cut);
+        vm.errorProperty().set(null); // as the view does once the dialog is shown
+        vm.importMask(cut);
+        vm.errorProperty().set(null);
+        gen.addReference(cut);
+
+        assertEquals(3, shown.size(), shown.toString());
+        for (String m : shown) {
+            assertTrue(m.startsWith("cut.jpg is cut short (") && m.contains("use a complete copy"), m);
+        }
+        assertSame(doc, vm.document());
+        assertArrayEquals(mask, doc.mask().data());
+        assertArrayEquals(pixels, doc.photo().getRGB(0, 0, 200, 100, null, 0, 200));
+        assertTrue(doc.references().isEmpty());
+        assertEquals(undo, vm.undoLabelProperty().get());
+        assertFalse(vm.busyProperty().get());
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.atelier.inference.image;
 
+import dev.atelier.inference.api.ImageDecodeWarnings;
 import dev.atelier.inference.api.MaskImage;
 import dev.atelier.inference.api.RgbImage;
 import java.awt.image.BufferedImage;
@@ -9,7 +10,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Locale;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
@@ -56,6 +56,14 @@ public final class ImageFiles {
             }
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
             if (!readers.hasNext()) {
+                byte[] head;
+                try (var bytes = Files.newInputStream(file)) {
+                    head = bytes.readNBytes(12);
+                }
+                String cutShort = ImageDecodeWarnings.cutShortWebp(file.getFileName().toString(), head, Files.size(file));
+                if (cutShort != null) {
+                    throw new IOException(cutShort);
+                }
                 throw new IOException(file + ": not an image format this build can read (PNG, JPEG, BMP, GIF, WebP)");
             }
             ImageReader reader = readers.next();
@@ -68,11 +76,9 @@ public final class ImageFiles {
                 List<String> warnings = new ArrayList<>();
                 reader.addIIOReadWarningListener((r, warning) -> warnings.add(warning));
                 BufferedImage img = reader.read(0);
-                for (String warning : warnings) {
-                    if (warning.toLowerCase(Locale.ROOT).contains("premature end")) {
-                        throw new IOException(file.getFileName() + " is cut short (" + warning + "); the download or "
-                                + "copy is incomplete — use a complete copy of the image");
-                    }
+                String cutShort = ImageDecodeWarnings.cutShort(file.getFileName().toString(), warnings);
+                if (cutShort != null) {
+                    throw new IOException(cutShort);
                 }
                 return img;
             } finally {

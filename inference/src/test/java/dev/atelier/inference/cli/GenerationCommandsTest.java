@@ -235,6 +235,13 @@ class GenerationCommandsTest {
         a[4] = cut.toString();
         assertEquals(2, cli(a));
         assertTrue(err.contains("--image " + cut) && err.contains("is cut short"), err);
+        Path webp = dir.resolve("ref.webp");
+        CliImageFiles.write(CliImageFilesTest.noise(64, 64), null, webp);
+        byte[] w = Files.readAllBytes(webp);
+        Path cutWebp = Files.write(dir.resolve("cut.webp"), Arrays.copyOf(w, w.length / 2));
+        assertEquals(2, cli(edit("out.png", "--ref", cutWebp.toString())));
+        assertTrue(err.contains("--ref " + cutWebp) && err.contains("cut.webp is cut short (it has " + w.length / 2 + " of the "
+                + w.length + " bytes"), err);
         Path text = dir.resolve("notes.png");
         Files.writeString(text, "not an image");
         assertEquals(2, cli(edit("out.png", "--mask", text.toString())));

@@ -1,5 +1,6 @@
 package dev.atelier.inference.cli;
 
+import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -21,12 +22,34 @@ public final class AtelierCli implements Runnable {
         if (System.getProperty("ai.djl.offline") == null) {
             System.setProperty("ai.djl.offline", "true");
         }
+        return commandLine().execute(args);
+    }
+
+    /**
+     * The command line as {@link #run} executes it: an error in the arguments (a bad value, an unknown or missing
+     * option) prints the error and a pointer to {@code --help} rather than the whole usage, and exits 2.
+     */
+    static CommandLine commandLine() {
         return new CommandLine(new AtelierCli())
+                .setParameterExceptionHandler(AtelierCli::badArguments)
                 .setExecutionExceptionHandler((e, cmd, parsed) -> {
                     cmd.getErr().println("error: " + e.getMessage());
-                    return 2;
-                })
-                .execute(args);
+                    return CliEngine.BAD_INPUT;
+                });
+    }
+
+    private static int badArguments(CommandLine.ParameterException e, String[] args) {
+        CommandLine cmd = e.getCommandLine();
+        PrintWriter err = cmd.getErr();
+        err.println("error: " + e.getMessage());
+        String suggestion = "";
+        if (e instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
+            suggestion = "Did you mean " + String.join(" or ", u.getSuggestions()) + "? ";
+        }
+        err.println(suggestion + "Run '" + cmd.getCommandSpec().qualifiedName() + " --help' for the "
+                + (cmd.getSubcommands().isEmpty() ? "options." : "commands."));
+        err.flush();
+        return CliEngine.BAD_INPUT;
     }
 
     @Override

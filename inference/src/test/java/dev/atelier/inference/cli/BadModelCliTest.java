@@ -23,7 +23,6 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * Damaged, truncated and wrong model files given to {@code atelier generate / edit} with the real engine: every run
@@ -47,7 +46,7 @@ class BadModelCliTest {
 
     int cli(String... args) {
         StringWriter e = new StringWriter();
-        int code = new CommandLine(new AtelierCli()).setOut(new PrintWriter(new StringWriter()))
+        int code = AtelierCli.commandLine().setOut(new PrintWriter(new StringWriter()))
                 .setErr(new PrintWriter(e)).execute(args);
         err = e.toString();
         return code;

@@ -30,7 +30,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.w3c.dom.Node;
-import picocli.CommandLine;
 
 class GenerationCommandsTest {
     @TempDir
@@ -83,7 +82,7 @@ class GenerationCommandsTest {
     int cli(String... args) {
         StringWriter o = new StringWriter();
         StringWriter e = new StringWriter();
-        int code = new CommandLine(new AtelierCli()).setOut(new PrintWriter(o)).setErr(new PrintWriter(e)).execute(args);
+        int code = AtelierCli.commandLine().setOut(new PrintWriter(o)).setErr(new PrintWriter(e)).execute(args);
         out = o.toString();
         err = e.toString();
         return code;
@@ -215,6 +214,33 @@ class GenerationCommandsTest {
         assertTrue(err.contains("is a folder"), err);
         assertTrue(requests().isEmpty());
         assertEquals("an earlier result", Files.readString(previous));
+    }
+
+    /** A bad, unknown or missing option: the error naming it and one pointer to --help, not the whole usage; exit 2. */
+    @Test
+    void argumentErrorsPrintTheErrorAndAHintNotTheUsage() {
+        String hint = "Run 'atelier edit --help' for the options.";
+        assertEquals(2, cli(edit("out.png", "--steps", "abc")));
+        assertEquals(List.of("error: Invalid value for option '--steps': 'abc' is not an int", hint), err.lines().toList());
+        assertEquals("", out);
+
+        assertEquals(2, cli(edit("out.png", "--stepz", "6")));
+        List<String> lines = err.lines().toList();
+        assertEquals(2, lines.size(), err);
+        assertTrue(lines.get(0).startsWith("error: Unknown option") && lines.get(0).contains("'--stepz'"), err);
+        assertTrue(lines.get(1).startsWith("Did you mean --steps") && lines.get(1).endsWith("? " + hint), err);
+
+        assertEquals(2, cli("edit", "--model", model.toString(), "--prompt", "a hat", "--out", dir.resolve("o.png").toString()));
+        assertEquals(List.of("error: Missing required option: '--image=FILE'", hint), err.lines().toList());
+
+        assertEquals(2, cli("edti", "--model", model.toString()));
+        lines = err.lines().toList();
+        assertEquals(2, lines.size(), err);
+        assertTrue(lines.get(0).startsWith("error: Unmatched argument") && lines.get(0).contains("'edti'"), err);
+        assertEquals("Did you mean edit? Run 'atelier --help' for the commands.", lines.get(1));
+
+        assertTrue(requests().isEmpty());
+        assertFalse(Files.exists(dir.resolve("out.png")));
     }
 
     @Test

@@ -16,7 +16,6 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code atelier edit / generate} with the real engine on the fixture's tiny models (CPU). */
 class PipelineCliTest {
@@ -33,7 +32,7 @@ class PipelineCliTest {
     int cli(String... args) {
         StringWriter o = new StringWriter();
         StringWriter e = new StringWriter();
-        int code = new CommandLine(new AtelierCli()).setOut(new PrintWriter(o)).setErr(new PrintWriter(e)).execute(args);
+        int code = AtelierCli.commandLine().setOut(new PrintWriter(o)).setErr(new PrintWriter(e)).execute(args);
         out = o.toString();
         err = e.toString();
         return code;

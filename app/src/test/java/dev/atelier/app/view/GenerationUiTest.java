@@ -387,7 +387,8 @@ class GenerationUiTest {
     @Test
     void cancelDuringLoad(FxRobot robot) {
         useModel();
-        fake.setScript(FakeEngine.Script.done().withSteps(3).withStageDelay(Duration.ofMillis(300)));
+        // long stages (cancellable): the click lands while loading even on a busy machine
+        fake.setScript(FakeEngine.Script.done().withSteps(3).withStageDelay(Duration.ofSeconds(3)));
         typePrompt(robot, "a cat");
         robot.clickOn("#generateButton");
         waitUntil(() -> gen.stageProperty().get().equals(EngineEvent.Stage.LOAD), "loading");

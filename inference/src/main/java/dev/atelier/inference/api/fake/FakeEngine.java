@@ -48,7 +48,7 @@ public final class FakeEngine implements Engine {
      * @param failure    null: end with Done; else end with this failure after the steps
      * @param failAfter  steps run before the failure (-1: all)
      * @param memory     snapshot emitted after the stages (null: none)
-     * @param stageDelay sleep after each stage event (to test cancelling while "loading")
+     * @param stageDelay sleep after each stage event, cancellable (to test cancelling while "loading")
      */
     public record Script(List<String> stages, int steps, Duration stepDelay, boolean manual, int previewSide,
             EngineEvent.Failed failure, int failAfter, MemorySnapshot memory, Duration stageDelay) {
@@ -155,9 +155,7 @@ public final class FakeEngine implements Engine {
         }
         for (String stage : s.stages()) {
             ctx.stage(stage);
-            if (!s.stageDelay().isZero()) {
-                Thread.sleep(s.stageDelay());
-            }
+            sleepCancellable(s.stageDelay(), ctx);
         }
         ctx.checkCancelled();
         if (s.memory() != null) {
@@ -178,6 +176,15 @@ public final class FakeEngine implements Engine {
         }
         RgbImage image = synthetic(size[0], size[1], request, 1.0);
         return ctx.done(image, GenerationParameters.of(request, size[0], size[1], List.of(), "fake-engine", "fake"));
+    }
+
+    /** Sleeps {@code d} in short slices, checking for cancellation between them (as the real engine's stages do). */
+    private static void sleepCancellable(Duration d, JobContext ctx) throws InterruptedException {
+        long end = System.nanoTime() + d.toNanos();
+        for (long left = d.toNanos(); left > 0; left = end - System.nanoTime()) {
+            Thread.sleep(Math.min(TimeUnit.NANOSECONDS.toMillis(left) + 1, 20));
+            ctx.checkCancelled();
+        }
     }
 
     private void waitForStep(Script s, JobContext ctx) throws InterruptedException {

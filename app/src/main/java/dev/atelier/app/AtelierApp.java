@@ -94,7 +94,7 @@ public final class AtelierApp extends Application {
                 settings.save(settings.load().withModel(s.folderProperty().get() == null ? null
                         : s.folderProperty().get().toString(), s.budgetGiBProperty().get(), s.deviceProperty().get()));
             } catch (UserFacingException e) {
-                vm.statusProperty().set(e.getMessage());
+                vm.statusProperty().set(e.message(vm.messages()));
             }
         });
         if (saved.vramBudgetGiB() != null) setup.budgetGiBProperty().set(saved.vramBudgetGiB());
@@ -117,7 +117,7 @@ public final class AtelierApp extends Application {
         try {
             store.save(s);
         } catch (UserFacingException e) {
-            vm.statusProperty().set(e.getMessage());
+            vm.statusProperty().set(e.message(vm.messages()));
         }
     }
 

@@ -1,10 +1,15 @@
 package dev.atelier.app;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
+import dev.atelier.app.io.UserFacingException;
+import java.nio.file.Path;
+import java.text.MessageFormat;
 import java.util.Locale;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 class MessagesTest {
@@ -25,5 +30,45 @@ class MessagesTest {
         var zh = new Messages(Locale.SIMPLIFIED_CHINESE).bundle();
         assertNotEquals(en.getString("menu.file"), zh.getString("menu.file"), "the Chinese bundle is picked for zh_CN");
         assertEquals("已打开 a.png。", new Messages(Locale.SIMPLIFIED_CHINESE).get("status.opened", "a.png"));
+    }
+
+    /** Texts with {0}-style arguments are MessageFormat patterns: an apostrophe is written '' there. */
+    private static final Pattern LONE_QUOTE = Pattern.compile("(?<!')'(?!')");
+
+    @Test
+    void everyPatternFormatsWithSampleArguments() {
+        Object[] samples = {"photo.png", 2, 3, 4, 5, 6, 7, 8, 9, 10};
+        for (Locale locale : new Locale[] {Locale.ROOT, Locale.SIMPLIFIED_CHINESE}) {
+            Messages m = new Messages(locale);
+            for (String key : m.bundle().keySet()) {
+                String pattern = m.bundle().getString(key);
+                if (!pattern.contains("{")) continue; // shown as written
+                assertFalse(LONE_QUOTE.matcher(pattern).find(), locale + " " + key + ": write an apostrophe as ''");
+                String text = new MessageFormat(pattern, locale).format(samples);
+                assertFalse(text.contains("{") || text.contains("}"), locale + " " + key + " left a placeholder: " + text);
+            }
+        }
+    }
+
+    @Test
+    void studioErrorsAreEnglishInTheirMessageAndLocalizedWhereShown() {
+        Locale before = Locale.getDefault();
+        try {
+            Locale.setDefault(Locale.SIMPLIFIED_CHINESE); // the English text does not follow the JVM's locale
+            var e = UserFacingException.of(new java.io.IOException("boom"), "error.write.failedOldKept", "a.png",
+                    Path.of("out"), "No space left on device");
+            assertEquals("Could not save a.png in out: No space left on device. The previous a.png is unchanged. "
+                    + "Free some disk space or choose another folder, then try again.", e.getMessage());
+            assertEquals("无法将 a.png 保存到 out：No space left on device。原有的 a.png 未被改动。请释放一些磁盘空间或选择其他文件夹，然后重试。",
+                    e.message(new Messages(Locale.SIMPLIFIED_CHINESE)));
+            var size = UserFacingException.of("error.mask.size", "m.png", 12000, 8000, 640, 480);
+            assertEquals("m.png is 12000x8000 but the photo is 640x480. Use a mask of the photo's size.", size.getMessage());
+            assertEquals("m.png 为 12000x8000，但照片为 640x480。请使用与照片尺寸相同的蒙版。",
+                    size.message(new Messages(Locale.SIMPLIFIED_CHINESE)));
+            var plain = new UserFacingException("cut.jpg is cut short (12 of 40 bytes); use a complete copy.");
+            assertEquals(plain.getMessage(), plain.message(new Messages(Locale.SIMPLIFIED_CHINESE)), "engine texts stay as they are");
+        } finally {
+            Locale.setDefault(before);
+        }
     }
 }

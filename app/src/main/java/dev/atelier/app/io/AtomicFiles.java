@@ -48,11 +48,9 @@ public final class AtomicFiles {
             if (e.getReason() != null && e.getReason().toLowerCase(java.util.Locale.ROOT).contains("read-only")) {
                 throw readOnly(name, dir, e);
             }
-            throw new UserFacingException("Cannot write " + name + " in " + dir + ": " + describe(e)
-                    + ". Choose another folder.", e);
+            throw UserFacingException.of(e, "error.write.cannotCreate", name, dir, describe(e));
         } catch (IOException e) {
-            throw new UserFacingException("Cannot write " + name + " in " + dir + ": " + describe(e)
-                    + ". Choose another folder.", e);
+            throw UserFacingException.of(e, "error.write.cannotCreate", name, dir, describe(e));
         }
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
@@ -74,15 +72,13 @@ public final class AtomicFiles {
             } catch (IOException suppressed) {
                 e.addSuppressed(suppressed);
             }
-            String old = Files.exists(abs) ? " The previous " + name + " is unchanged." : "";
-            throw new UserFacingException("Could not save " + name + " in " + dir + ": " + describe(e) + "." + old
-                    + " Free some disk space or choose another folder, then try again.", e);
+            throw UserFacingException.of(e, Files.exists(abs) ? "error.write.failedOldKept" : "error.write.failed",
+                    name, dir, describe(e));
         }
     }
 
     private static UserFacingException readOnly(String name, Path dir, Exception e) {
-        return new UserFacingException("Cannot write " + name + ": the folder " + dir
-                + " is read-only. Choose another folder or change its permissions.", e);
+        return UserFacingException.of(e, "error.write.readOnly", name, dir);
     }
 
     /** Temporary files are created owner-only; the result gets the old file's permissions, or rw-r--r--. */

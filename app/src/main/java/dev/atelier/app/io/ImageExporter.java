@@ -28,8 +28,7 @@ public final class ImageExporter {
         } catch (UserFacingException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
-            throw new UserFacingException("Could not encode " + name + " as " + options.format() + ": "
-                    + AtomicFiles.describe(e) + ". Try another format.", e);
+            throw UserFacingException.of(e, "error.export.encode", name, options.format(), AtomicFiles.describe(e));
         }
     }
 

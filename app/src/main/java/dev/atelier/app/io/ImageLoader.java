@@ -54,20 +54,20 @@ public final class ImageLoader {
                 head = in.readNBytes(256 * 1024);
             }
         } catch (NoSuchFileException e) {
-            throw new UserFacingException(name + " was not found (" + file.toAbsolutePath().getParent() + "). Check the path.", e);
+            throw UserFacingException.of(e, "error.image.notFound", name, file.toAbsolutePath().getParent());
         } catch (AccessDeniedException e) {
-            throw new UserFacingException("Cannot read " + name + ": permission denied. Check the file's permissions.", e);
+            throw UserFacingException.of(e, "error.image.permission", name);
         } catch (IOException e) {
-            throw new UserFacingException("Cannot read " + name + ": " + AtomicFiles.describe(e) + ".", e);
+            throw UserFacingException.of(e, "error.image.cannotRead", name, AtomicFiles.describe(e));
         }
         if (size == 0) {
-            throw new UserFacingException(name + " is empty (0 bytes): it was not saved completely. Open another copy of the image.");
+            throw UserFacingException.of("error.image.empty", name);
         }
         if (WebpXmp.isWebp(head) && size > head.length && size < Integer.MAX_VALUE - 64) {
             try {
                 head = Files.readAllBytes(file); // the XMP chunk with the parameters is at the end
             } catch (IOException e) {
-                throw new UserFacingException("Cannot read " + name + ": " + AtomicFiles.describe(e) + ".", e);
+                throw UserFacingException.of(e, "error.image.cannotRead", name, AtomicFiles.describe(e));
             }
         }
         try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
@@ -75,7 +75,7 @@ public final class ImageLoader {
             if (!readers.hasNext()) {
                 String cutShort = ImageDecodeWarnings.cutShortWebp(name, head, size);
                 if (cutShort != null) throw new UserFacingException(cutShort + ".");
-                throw new UserFacingException(name + " is not an image Atelier can open. Use PNG, JPEG, WebP, TIFF or BMP.");
+                throw UserFacingException.of("error.image.notImage", name);
             }
             ImageReader reader = readers.next();
             try {
@@ -87,15 +87,14 @@ public final class ImageLoader {
         } catch (UserFacingException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
-            throw new UserFacingException(name + " is damaged or incomplete and cannot be opened (" + AtomicFiles.describe(e)
-                    + "). Open another copy of the image or re-export it from its source.", e);
+            throw UserFacingException.of(e, "error.image.damaged", name, AtomicFiles.describe(e));
         }
     }
 
     private LoadedImage decode(ImageReader reader, String name, byte[] head) throws IOException {
         List<String> notes = new ArrayList<>();
         int w = reader.getWidth(0), h = reader.getHeight(0);
-        if (w <= 0 || h <= 0) throw new UserFacingException(name + " declares an empty size " + w + "x" + h + ". Open another copy.");
+        if (w <= 0 || h <= 0) throw UserFacingException.of("error.image.emptySize", name, w, h);
         long pixels = (long) w * h;
         int sub = 1;
         while (pixels / ((long) sub * sub) > maxPixels) sub++;
@@ -113,10 +112,8 @@ public final class ImageLoader {
             Runtime rt = Runtime.getRuntime();
             long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
             if (need > free * 0.8) {
-                throw new UserFacingException(name + " is " + w + "x" + h + " (" + pixels / 1_000_000 + " MP), too large to open "
-                        + "in the memory Atelier has (" + rt.maxMemory() / (1 << 20) + " MB). Downscale it to at most "
-                        + maxPixels / 1_000_000 + " MP in another editor, or start Atelier with more memory "
-                        + "(ATELIER_JAVA_OPTS=-Xmx...).");
+                throw UserFacingException.of("error.image.tooLarge", name, w, h, pixels / 1_000_000,
+                        rt.maxMemory() / (1 << 20), maxPixels / 1_000_000);
             }
         }
         List<String> warnings = new ArrayList<>();
@@ -156,8 +153,7 @@ public final class ImageLoader {
         BufferedImage img = load(file).image();
         String name = file.getFileName().toString();
         if (img.getWidth() != width || img.getHeight() != height) {
-            throw new UserFacingException(name + " is " + img.getWidth() + "x" + img.getHeight() + " but the photo is "
-                    + width + "x" + height + ". Use a mask of the photo's size.");
+            throw UserFacingException.of("error.mask.size", name, img.getWidth(), img.getHeight(), width, height);
         }
         byte[] v = new byte[width * height];
         int[] row = new int[width];

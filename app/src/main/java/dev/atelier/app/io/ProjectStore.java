@@ -99,17 +99,15 @@ public final class ProjectStore {
         try (InputStream in = Files.newInputStream(file); ZipInputStream zip = new ZipInputStream(in)) {
             for (ZipEntry e; (e = zip.getNextEntry()) != null; ) entries.put(e.getName(), zip.readAllBytes());
         } catch (NoSuchFileException e) {
-            throw new UserFacingException(name + " was not found. Check the path.", e);
+            throw UserFacingException.of(e, "error.project.notFound", name);
         } catch (IOException e) {
-            throw new UserFacingException(name + " is damaged and cannot be opened as an Atelier project ("
-                    + AtomicFiles.describe(e) + "). Try its autosave or an older copy.", e);
+            throw UserFacingException.of(e, "error.project.damaged", name, AtomicFiles.describe(e));
         }
         try {
             byte[] manifestBytes = require(entries, "manifest.json", name);
             Manifest m = JSON.readValue(manifestBytes, Manifest.class);
             if (m.version() > FORMAT_VERSION) {
-                throw new UserFacingException(name + " was written by a newer Atelier (project format " + m.version()
-                        + "). Update Atelier to open it.");
+                throw UserFacingException.of("error.project.newer", name, m.version());
             }
             BufferedImage photo = image(require(entries, "photo.png", name), name + "/photo.png");
             Document d = new Document(photo, m.photoName() == null ? name : m.photoName());
@@ -131,15 +129,14 @@ public final class ProjectStore {
         } catch (UserFacingException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
-            throw new UserFacingException(name + " is damaged and cannot be opened as an Atelier project ("
-                    + AtomicFiles.describe(e) + "). Try its autosave or an older copy.", e);
+            throw UserFacingException.of(e, "error.project.damaged", name, AtomicFiles.describe(e));
         }
     }
 
     /** Where the project was last saved by the user, as recorded in the file (autosaves record their project). */
     private static byte[] require(Map<String, byte[]> entries, String entry, String file) throws UserFacingException {
         byte[] b = entries.get(entry);
-        if (b == null) throw new UserFacingException(file + " is missing " + entry + ". Try its autosave or an older copy.");
+        if (b == null) throw UserFacingException.of("error.project.missingEntry", file, entry);
         return b;
     }
 
@@ -153,8 +150,7 @@ public final class ProjectStore {
         if (bytes == null) return new Mask(w, h);
         BufferedImage img = ImageIO.read(new ByteArrayInputStream(bytes));
         if (img == null || img.getWidth() != w || img.getHeight() != h) {
-            throw new UserFacingException(file + ": mask.png does not match the photo's size " + w + "x" + h
-                    + ". Try its autosave or an older copy.");
+            throw UserFacingException.of("error.project.maskSize", file, w, h);
         }
         if (img.getType() != BufferedImage.TYPE_BYTE_GRAY) {
             BufferedImage g = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);

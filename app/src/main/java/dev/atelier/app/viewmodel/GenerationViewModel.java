@@ -5,6 +5,7 @@ import dev.atelier.app.document.Document;
 import dev.atelier.app.document.ReferenceImage;
 import dev.atelier.app.document.ResultImage;
 import dev.atelier.app.io.ImageLoader;
+import dev.atelier.app.io.UserFacingException;
 import dev.atelier.inference.api.EditRequest;
 import dev.atelier.inference.api.Request;
 import dev.atelier.inference.api.Engine;
@@ -340,7 +341,7 @@ public final class GenerationViewModel {
             if (studio.document() == d && d.references().size() < EditRequest.MAX_REFERENCES) {
                 d.addReference(new ReferenceImage(file.getFileName().toString(), img.image()));
             }
-        }, e -> studio.errorProperty().set(e.getMessage()));
+        }, e -> studio.errorProperty().set(e instanceof UserFacingException u ? u.message(m) : e.getMessage()));
     }
 
     public void removeReference(int i) {

@@ -291,7 +291,7 @@ public final class StudioViewModel {
             refreshTitle();
             return true;
         } catch (UserFacingException e) {
-            error.set(messages.get("error.restore", e.getMessage()));
+            error.set(messages.get("error.restore", e.message(messages)));
             return false;
         }
     }
@@ -366,7 +366,7 @@ public final class StudioViewModel {
     }
 
     private String message(Throwable e) {
-        if (e instanceof UserFacingException) return e.getMessage();
+        if (e instanceof UserFacingException u) return u.message(messages);
         if (e instanceof OutOfMemoryError) return messages.get("error.memory");
         return messages.get("error.unexpected", e.getClass().getSimpleName() + ": " + e.getMessage());
     }

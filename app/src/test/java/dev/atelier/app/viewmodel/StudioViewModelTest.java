@@ -192,4 +192,32 @@ class StudioViewModelTest {
         assertEquals("绘制蒙版", vm.undoLabelProperty().get());
         assertNull(vm.errorProperty().get());
     }
+
+    @Test
+    void chineseFileErrors() throws IOException {
+        // A damaged project: the error dialog shows the studio's message in Chinese (the JDK's detail stays as it is).
+        StudioViewModel en = newVm(Locale.ENGLISH);
+        en.open(photo());
+        Path project = tmp.resolve("work.atelier");
+        new ProjectStore().save(dev.atelier.app.io.ProjectSnapshot.of(en.document()), project);
+        byte[] b = Files.readAllBytes(project);
+        Files.write(project, java.util.Arrays.copyOf(b, b.length / 2));
+        StudioViewModel vm = newVm(Locale.SIMPLIFIED_CHINESE);
+        vm.open(project);
+        String shown = vm.errorProperty().get();
+        assertTrue(shown.startsWith("work.atelier 已损坏，无法作为 Atelier 项目打开（")
+                && shown.endsWith("）。请尝试它的自动保存或较早的副本。"), shown);
+        vm.errorProperty().set(null);
+
+        // A file that is not an image.
+        Path notes = tmp.resolve("notes.txt");
+        Files.writeString(notes, "hello");
+        vm.open(notes);
+        assertEquals("notes.txt 不是 Atelier 能打开的图像。请使用 PNG、JPEG、WebP、TIFF 或 BMP。", vm.errorProperty().get());
+        assertEquals(vm.errorProperty().get(), vm.statusProperty().get());
+
+        // The same failure in English is today's text.
+        en.open(notes);
+        assertEquals("notes.txt is not an image Atelier can open. Use PNG, JPEG, WebP, TIFF or BMP.", en.errorProperty().get());
+    }
 }

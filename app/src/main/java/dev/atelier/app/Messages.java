@@ -11,6 +11,15 @@ public final class Messages {
     private final ResourceBundle bundle;
     private final Locale locale;
 
+    private static final class English {
+        static final Messages MESSAGES = new Messages(Locale.ROOT); // the base bundle, whatever the JVM's locale
+    }
+
+    /** The base (English) bundle, whatever the JVM's locale: for texts in logs and tests. */
+    public static Messages english() {
+        return English.MESSAGES;
+    }
+
     public Messages(Locale locale) {
         this.locale = locale;
         this.bundle = ResourceBundle.getBundle(BUNDLE, locale);

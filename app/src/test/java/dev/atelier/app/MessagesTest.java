@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
+import dev.atelier.app.io.Note;
 import dev.atelier.app.io.UserFacingException;
 import java.nio.file.Path;
 import java.text.MessageFormat;
@@ -67,6 +68,29 @@ class MessagesTest {
                     size.message(new Messages(Locale.SIMPLIFIED_CHINESE)));
             var plain = new UserFacingException("cut.jpg is cut short (12 of 40 bytes); use a complete copy.");
             assertEquals(plain.getMessage(), plain.message(new Messages(Locale.SIMPLIFIED_CHINESE)), "engine texts stay as they are");
+        } finally {
+            Locale.setDefault(before);
+        }
+    }
+
+    @Test
+    void imageNotesAreEnglishInTheirTextAndLocalizedWhereShown() {
+        Locale before = Locale.getDefault();
+        try {
+            Locale.setDefault(Locale.SIMPLIFIED_CHINESE); // the English text does not follow the JVM's locale
+            Messages zh = new Messages(Locale.SIMPLIFIED_CHINESE);
+            var sub = Note.of("note.image.subsampled", "wide.webp", 20000, 15000, 300L, 50L, 3, 6667, 5000);
+            assertEquals("wide.webp is 20000x15000 (300 MP), more than Atelier edits at full size (50 MP); it was opened at "
+                    + "1/3 size (6667x5000). Crop or downscale it in another editor to work at full resolution.", sub.text());
+            assertEquals("wide.webp 为 20000x15000（300 MP），超过 Atelier 以原尺寸编辑的上限（50 MP）；已按 1/3 尺寸打开"
+                    + "（6667x5000）。如需以完整分辨率编辑，请先在其他编辑器中裁剪或缩小。", sub.message(zh));
+            var cut = Note.of("note.image.truncated", "cut.png", "Premature end of file");
+            assertEquals("cut.png seems truncated or damaged (Premature end of file); missing parts show as grey.", cut.text());
+            assertEquals("cut.png 似乎不完整或已损坏（Premature end of file）；缺失的部分显示为灰色。", cut.message(zh));
+            assertEquals("print.jpg is CMYK; it was converted to RGB without its colour profile, so colours may shift a little.",
+                    Note.of("note.image.cmykNoProfile", "print.jpg").text());
+            assertEquals("print.tif is CMYK; it was converted to RGB, so colours may shift a little.",
+                    Note.of("note.image.cmyk", "print.tif").text());
         } finally {
             Locale.setDefault(before);
         }

@@ -92,7 +92,7 @@ public final class ImageLoader {
     }
 
     private LoadedImage decode(ImageReader reader, String name, byte[] head) throws IOException {
-        List<String> notes = new ArrayList<>();
+        List<Note> notes = new ArrayList<>();
         int w = reader.getWidth(0), h = reader.getHeight(0);
         if (w <= 0 || h <= 0) throw UserFacingException.of("error.image.emptySize", name, w, h);
         long pixels = (long) w * h;
@@ -102,9 +102,7 @@ public final class ImageLoader {
         if (sub > 1) {
             param.setSourceSubsampling(sub, sub, 0, 0);
             int sw = (w + sub - 1) / sub, sh = (h + sub - 1) / sub;
-            notes.add(name + " is " + w + "x" + h + " (" + pixels / 1_000_000 + " MP), more than Atelier edits at full size ("
-                    + maxPixels / 1_000_000 + " MP); it was opened at 1/" + sub + " size (" + sw + "x" + sh
-                    + "). Crop or downscale it in another editor to work at full resolution.");
+            notes.add(Note.of("note.image.subsampled", name, w, h, pixels / 1_000_000, maxPixels / 1_000_000, sub, sw, sh));
         }
         if (sub > 1 && !subsamples(reader)) {
             // This decoder (WebP) ignores subsampling: the full image is decoded first, then reduced.
@@ -124,19 +122,19 @@ public final class ImageLoader {
         } catch (IIOException e) {
             Raster r = cmykRaster(reader, param, e);
             raw = CmykConverter.toRgb(r, adobeTransform(reader));
-            notes.add(name + " is CMYK; it was converted to RGB without its colour profile, so colours may shift a little.");
+            notes.add(Note.of("note.image.cmykNoProfile", name));
         }
         String cutShort = ImageDecodeWarnings.cutShort(name, warnings);
         if (cutShort != null) throw new UserFacingException(cutShort + ".");
         if (!warnings.isEmpty()) {
-            notes.add(name + " seems truncated or damaged (" + warnings.get(0) + "); missing parts show as grey.");
+            notes.add(Note.of("note.image.truncated", name, warnings.get(0)));
         }
         ColorSpace cs = raw.getColorModel().getColorSpace();
         if (cs.getType() == ColorSpace.TYPE_CMYK) {
-            notes.add(name + " is CMYK; it was converted to RGB, so colours may shift a little.");
+            notes.add(Note.of("note.image.cmyk", name));
         }
         int bits = raw.getColorModel().getComponentSize(0);
-        if (bits > 8) notes.add(name + " has " + bits + " bits per channel; Atelier edits 8 bits per channel, so it was converted.");
+        if (bits > 8) notes.add(Note.of("note.image.deep", name, bits));
         BufferedImage argb = toArgb(raw);
         if (sub > 1 && (long) argb.getWidth() * argb.getHeight() > maxPixels) {
             argb = Downscale.scaleDown(argb, (w + sub - 1) / sub, (h + sub - 1) / sub);

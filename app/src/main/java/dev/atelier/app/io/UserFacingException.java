@@ -2,7 +2,6 @@ package dev.atelier.app.io;
 
 import dev.atelier.app.Messages;
 import java.io.IOException;
-import java.util.Locale;
 
 /**
  * An I/O failure whose message is written for the user: it names the file and says what to do.
@@ -13,10 +12,6 @@ import java.util.Locale;
  * one from the engine) is shown as it is in every language.
  */
 public final class UserFacingException extends IOException {
-    private static final class English {
-        static final Messages MESSAGES = new Messages(Locale.ROOT); // the base bundle, whatever the JVM's locale
-    }
-
     private final String key;
     private final Object[] args;
 
@@ -32,7 +27,7 @@ public final class UserFacingException extends IOException {
     }
 
     private UserFacingException(Throwable cause, String key, Object[] args) {
-        super(English.MESSAGES.get(key, args), cause);
+        super(Messages.english().get(key, args), cause);
         this.key = key;
         this.args = args.clone();
     }

@@ -140,8 +140,9 @@ public final class StudioViewModel {
         if (img.parameters() != null) doc.restore(doc.mask(), List.of(), List.of(), img.parameters());
         setDocument(doc, img.parameters() != null ? messages.get("status.openedWithParameters", name)
                 : messages.get("status.opened", name));
-        notes.setAll(img.notes());
-        if (!img.notes().isEmpty()) status.set(String.join(" ", img.notes()));
+        List<String> shown = img.notes(messages);
+        notes.setAll(shown);
+        if (!shown.isEmpty()) status.set(String.join(" ", shown));
     }
 
     private void setDocument(Document doc, String message) {

@@ -220,4 +220,24 @@ class StudioViewModelTest {
         en.open(notes);
         assertEquals("notes.txt is not an image Atelier can open. Use PNG, JPEG, WebP, TIFF or BMP.", en.errorProperty().get());
     }
+
+    @Test
+    void chineseImageNotes() throws IOException {
+        BufferedImage g16 = new BufferedImage(8, 8, BufferedImage.TYPE_USHORT_GRAY);
+        Path deep = tmp.resolve("deep.png");
+        ImageIO.write(g16, "png", deep.toFile());
+
+        // The note after opening is shown in the studio's language: in the dialog and the status bar.
+        StudioViewModel vm = newVm(Locale.SIMPLIFIED_CHINESE);
+        vm.open(deep);
+        assertEquals(java.util.List.of("deep.png 为每通道 16 位；Atelier 以每通道 8 位编辑，因此已进行转换。"), vm.notes());
+        assertEquals(vm.notes().getFirst(), vm.statusProperty().get());
+        assertNull(vm.errorProperty().get());
+
+        // The same image in English is today's text.
+        StudioViewModel en = newVm(Locale.ENGLISH);
+        en.open(deep);
+        assertEquals(java.util.List.of("deep.png has 16 bits per channel; Atelier edits 8 bits per channel, so it was converted."),
+                en.notes());
+    }
 }

@@ -4,7 +4,6 @@ import dev.atelier.app.Messages;
 import dev.atelier.app.document.Document;
 import dev.atelier.app.document.ReferenceImage;
 import dev.atelier.app.document.ResultImage;
-import dev.atelier.app.io.ImageLoader;
 import dev.atelier.app.io.UserFacingException;
 import dev.atelier.inference.api.EditRequest;
 import dev.atelier.inference.api.Request;
@@ -337,7 +336,7 @@ public final class GenerationViewModel {
             studio.statusProperty().set(m.get("gen.tooManyRefs", EditRequest.MAX_REFERENCES));
             return;
         }
-        tasks.run(() -> new ImageLoader().load(file), img -> {
+        tasks.run(() -> studio.loader().load(file), img -> {
             if (studio.document() == d && d.references().size() < EditRequest.MAX_REFERENCES) {
                 d.addReference(new ReferenceImage(file.getFileName().toString(), img.image()));
             }

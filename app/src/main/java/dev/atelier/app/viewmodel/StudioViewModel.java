@@ -103,6 +103,8 @@ public final class StudioViewModel {
     public DoubleProperty exportQualityProperty() { return exportQuality; }
     public BooleanProperty webpLosslessProperty() { return webpLossless; }
     public Messages messages() { return messages; }
+    /** The image loader the studio was given (references are decoded by it too). */
+    public ImageLoader loader() { return loader; }
 
     public Document document() { return document.get(); }
 

@@ -240,4 +240,23 @@ class StudioViewModelTest {
         assertEquals(java.util.List.of("deep.png has 16 bits per channel; Atelier edits 8 bits per channel, so it was converted."),
                 en.notes());
     }
+
+    @Test
+    void referencesAreDecodedByTheStudiosLoader() throws IOException {
+        // A loader with a small pixel limit: a reference over it is opened reduced, as the studio's photos are.
+        StudioViewModel vm = new StudioViewModel(new Messages(Locale.ENGLISH), TaskRunner.direct(), new ImageLoader(20_000),
+                new ProjectStore(), new RecoveryStore(tmp.resolve("recovery"), new ProjectStore()));
+        vm.open(photo());
+        Path big = tmp.resolve("big.png");
+        ImageIO.write(new BufferedImage(400, 200, BufferedImage.TYPE_INT_RGB), "png", big.toFile());
+        GenerationViewModel gen = new GenerationViewModel(vm, new ModelSetupViewModel(vm.messages(), TaskRunner.direct(),
+                Telemetry.cpuOnly(), s -> { }), () -> { throw new AssertionError("no engine"); }, Runnable::run,
+                TaskRunner.direct());
+        gen.addReference(big);
+        assertNull(vm.errorProperty().get());
+        assertEquals(1, vm.document().references().size());
+        BufferedImage ref = vm.document().references().getFirst().image();
+        assertEquals(200, ref.getWidth(), "opened at 1/2 size by the studio's loader");
+        assertEquals(100, ref.getHeight());
+    }
 }

@@ -42,15 +42,6 @@ public final class UserFacingException extends IOException {
         return new UserFacingException(cause, key, args);
     }
 
-    /** The bundle key, or null for a plain text. */
-    public String key() {
-        return key;
-    }
-
-    public Object[] args() {
-        return args.clone();
-    }
-
     /** The message in the language of {@code messages}; a plain text as it is. */
     public String message(Messages messages) {
         return key == null ? getMessage() : messages.get(key, args);

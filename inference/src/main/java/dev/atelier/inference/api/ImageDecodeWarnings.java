@@ -32,7 +32,7 @@ public final class ImageDecodeWarnings {
      */
     public static String cutShortWebp(String fileName, byte[] head, long fileSize) {
         if (!WebpXmp.isWebp(head)) return null;
-        long declared = ((head[4] & 0xffL) | (head[5] & 0xffL) << 8 | (head[6] & 0xffL) << 16 | (head[7] & 0xffL) << 24) + 8;
+        long declared = WebpXmp.declaredLength(head);
         if (fileSize >= declared) return null;
         return message(fileName, "it has " + fileSize + " of the " + declared + " bytes its header declares");
     }

@@ -167,6 +167,11 @@ public final class WebpXmp {
     }
 
     /** The chunk size at {@code p + 4}, unsigned. */
+    /** The file length the RIFF header of {@code head} (a WebP file's first 8 bytes or more) declares. */
+    static long declaredLength(byte[] head) {
+        return size(head, 0) + 8;
+    }
+
     private static long size(byte[] b, int p) {
         return (b[p + 4] & 0xffL) | (b[p + 5] & 0xffL) << 8 | (b[p + 6] & 0xffL) << 16 | (b[p + 7] & 0xffL) << 24;
     }

@@ -559,27 +559,8 @@ public final class ModelBundle implements AutoCloseable {
         try {
             return read.get();
         } catch (java.io.UncheckedIOException | IllegalArgumentException e) {
-            String m = describe(e);
-            throw invalid(m.contains(config.toString()) ? m : config + ": " + m);
+            throw invalid(ConfigErrors.describe(config, e));
         }
-    }
-
-    /** The first line of a config error, with the JSON line/column or field Jackson puts on its later lines. */
-    private static String describe(RuntimeException e) {
-        String m = String.valueOf(e.getMessage());
-        int nl = m.indexOf('\n');
-        m = nl < 0 ? m : m.substring(0, nl);
-        for (Throwable c = e; c != null; c = c.getCause()) {
-            if (c instanceof com.fasterxml.jackson.databind.JsonMappingException j && !j.getPath().isEmpty()
-                    && j.getPath().getLast().getFieldName() != null) {
-                return m + " (field " + j.getPath().getLast().getFieldName() + ")";
-            }
-            if (c instanceof com.fasterxml.jackson.core.JsonProcessingException j && j.getLocation() != null
-                    && j.getLocation().getLineNr() > 0) {
-                return m + " (line " + j.getLocation().getLineNr() + ", column " + j.getLocation().getColumnNr() + ")";
-            }
-        }
-        return m;
     }
 
     private static EngineError missing(String message, String suggestion) {
